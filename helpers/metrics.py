@@ -1,0 +1,143 @@
+"""Forecast metrics and the comparison table used by every lesson.
+
+Skill against persistence, ``1 - RMSE_model / RMSE_persistence``, is the headline number: 0 means "no better than
+copying the last value", negative means worse, 1 would be a perfect forecast.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from sklearn import metrics as skm
+
+from helpers.errors import CourseError
+
+
+def _arrays(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
+    t = np.asarray(y_true, dtype="float64").ravel()
+    p = np.asarray(y_pred, dtype="float64").ravel()
+    if t.shape != p.shape:
+        raise CourseError(f"actual and forecast have different lengths ({t.size} vs {p.size}).")
+    if t.size == 0:
+        raise CourseError("no values to evaluate.")
+    if np.isnan(t).any() or np.isnan(p).any():
+        raise CourseError(
+            "actual or forecast contains NaN. Fix: evaluate on dates where both exist "
+            "(helpers.metrics.compare aligns pandas Series for you)."
+        )
+    return t, p
+
+
+def mse(y_true, y_pred) -> float:
+    t, p = _arrays(y_true, y_pred)
+    return float(skm.mean_squared_error(t, p))
+
+
+def rmse(y_true, y_pred) -> float:
+    return float(np.sqrt(mse(y_true, y_pred)))
+
+
+def mae(y_true, y_pred) -> float:
+    t, p = _arrays(y_true, y_pred)
+    return float(skm.mean_absolute_error(t, p))
+
+
+def mape(y_true, y_pred) -> float:
+    """Mean absolute percentage error in %, over the actual values that are not (near) zero.
+
+    MAPE is meaningless for series that cross zero (temperatures in °C, returns): there it returns NaN rather than
+    a huge, misleading number.
+    """
+    t, p = _arrays(y_true, y_pred)
+    scale = np.abs(t)
+    if (scale < 1e-8 * max(1.0, scale.max())).any() or (np.sign(t) != np.sign(t[0])).any():
+        return float("nan")
+    return float(100 * np.mean(np.abs((t - p) / t)))
+
+
+def r2(y_true, y_pred) -> float:
+    t, p = _arrays(y_true, y_pred)
+    return float(skm.r2_score(t, p))
+
+
+def skill(y_true, y_pred, y_reference) -> float:
+    """``1 - RMSE(model) / RMSE(reference)``; the reference is usually persistence."""
+    reference = rmse(y_true, y_reference)
+    if reference == 0:
+        return float("nan")
+    return float(1 - rmse(y_true, y_pred) / reference)
+
+
+def evaluate(y_true, y_pred, y_reference=None) -> dict[str, float]:
+    """All metrics of one forecast: mse, rmse, mae, mape, r2, and skill when a reference is given."""
+    out = {
+        "mse": mse(y_true, y_pred),
+        "rmse": rmse(y_true, y_pred),
+        "mae": mae(y_true, y_pred),
+        "mape": mape(y_true, y_pred),
+        "r2": r2(y_true, y_pred),
+    }
+    if y_reference is not None:
+        out["skill"] = skill(y_true, y_pred, y_reference)
+    return out
+
+
+def compare(actual, forecasts: Mapping[str, object], reference: str = "persistence") -> pd.DataFrame:
+    """One tidy table: a row per model, columns mse, rmse, mae, mape, r2 and skill against ``reference``.
+
+    ``actual`` and the forecasts may be arrays of equal length, or pandas Series with a DatetimeIndex: Series are
+    aligned on the dates that all of them share (and that are not NaN), so every model is scored on exactly the same
+    days. ``reference`` must be one of the forecasts.
+    """
+    if reference not in forecasts:
+        raise CourseError(f"the reference {reference!r} is not among the forecasts {list(forecasts)}.")
+    if isinstance(actual, pd.Series) and all(isinstance(f, pd.Series) for f in forecasts.values()):
+        frame = pd.concat({"__actual__": actual, **forecasts}, axis=1, join="inner").dropna()
+        if frame.empty:
+            raise CourseError("actual and forecasts share no date without NaN.")
+        actual_values = frame.pop("__actual__").to_numpy()
+        columns = {name: frame[name].to_numpy() for name in forecasts}
+    else:
+        actual_values = np.asarray(actual, dtype="float64").ravel()
+        columns = {name: np.asarray(f, dtype="float64").ravel() for name, f in forecasts.items()}
+    rows = {name: evaluate(actual_values, values, columns[reference]) for name, values in columns.items()}
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "model"
+    return table
+
+
+def direction_accuracy(actual_change, predicted_change, confidence: float = 0.95) -> dict[str, float]:
+    """How often the forecast gets the sign of the change right, with a Wilson interval and a test against 50 %.
+
+    Days with no actual change are left out. Returns ``accuracy``, ``low``, ``high`` (the confidence interval),
+    ``n`` and ``p_value`` (two-sided binomial test of "no better than a coin flip").
+    """
+    a, p = _arrays(actual_change, predicted_change)
+    keep = a != 0
+    hits = int(np.sum(np.sign(a[keep]) == np.sign(p[keep])))
+    n = int(keep.sum())
+    if n == 0:
+        raise CourseError("no non-zero actual changes to score.")
+    ci = stats.binomtest(hits, n, 0.5).proportion_ci(confidence, method="wilson")
+    return {
+        "accuracy": hits / n,
+        "low": float(ci.low),
+        "high": float(ci.high),
+        "n": n,
+        "p_value": float(stats.binomtest(hits, n, 0.5).pvalue),
+    }
+
+
+def lag_correlation(actual: pd.Series, forecast: pd.Series, max_lag: int = 5) -> pd.Series:
+    """Correlation of the forecast with the actual series shifted by 0..``max_lag`` steps.
+
+    A forecast that is really "yesterday's value" correlates best at lag 1: ``forecast[t]`` matches ``actual[t-1]``.
+    Computed on changes (first differences), where the tell is visible; price levels correlate at every lag.
+    """
+    a = pd.Series(np.asarray(actual, dtype="float64")).diff()
+    f = pd.Series(np.asarray(forecast, dtype="float64")).diff()
+    values = {lag: f.corr(a.shift(lag)) for lag in range(0, max_lag + 1)}
+    return pd.Series(values, name="correlation").rename_axis("lag")

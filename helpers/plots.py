@@ -1,0 +1,142 @@
+"""The course's plots: training history, forecasts against actual values with baselines, residuals, splits.
+
+Every function draws on a given matplotlib ``ax`` (or a new figure), titles it, labels the axes with units, puts
+dates on time axes and colours models consistently (:data:`helpers.notebook.PALETTE`). Each returns the ``Axes`` (or
+the ``Figure`` for multi-panel plots) so a learner can adjust it.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from helpers.notebook import PALETTE
+
+
+def colour(name: str, fallback_index: int = 0) -> str:
+    """The course colour of a model or role; unknown names get a colour from seaborn's palette."""
+    key = name.lower().replace(" ", "_").replace("-", "_")
+    for known, value in PALETTE.items():
+        if key == known or key.startswith(known):
+            return value
+    return sns.color_palette("tab10")[fallback_index % 10]
+
+
+def _ax(ax, figsize=(10, 4)):
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def _date_axis(ax) -> None:
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def plot_history(history, metric: str = "loss", *, ax=None, title: str | None = None, log: bool = False):
+    """Training and validation ``metric`` per epoch, with the best validation epoch marked.
+
+    ``history`` is what ``model.fit`` returned, or its ``.history`` dict.
+    """
+    logs = getattr(history, "history", history)
+    ax = _ax(ax, (8, 4))
+    epochs = np.arange(1, len(logs[metric]) + 1)
+    ax.plot(epochs, logs[metric], color=PALETTE["train"], label=f"training {metric}")
+    val_key = f"val_{metric}"
+    if val_key in logs:
+        ax.plot(epochs, logs[val_key], color=PALETTE["validation"], label=f"validation {metric}")
+        best = int(np.argmin(logs[val_key]))
+        ax.axvline(best + 1, color="grey", linestyle=":", linewidth=1)
+        ax.scatter([best + 1], [logs[val_key][best]], color=PALETTE["validation"], zorder=3,
+                   label=f"best validation (epoch {best + 1})")
+    if log:
+        ax.set_yscale("log")
+    ax.set(xlabel="epoch", ylabel=f"{metric} (scaled units)", title=title or f"Training history: {metric}")
+    ax.legend()
+    return ax
+
+
+def plot_forecast(
+    actual: pd.Series,
+    forecasts: Mapping[str, pd.Series],
+    *,
+    ax=None,
+    title: str = "Forecast against actual values",
+    ylabel: str = "value",
+    last: int | None = None,
+):
+    """The actual series and each forecast on one dated axis (``last``: show only the final ``last`` days)."""
+    ax = _ax(ax)
+    actual = actual.iloc[-last:] if last else actual
+    ax.plot(actual.index, actual.to_numpy(), color=PALETTE["actual"], linewidth=2, label="actual")
+    for i, (name, forecast) in enumerate(forecasts.items()):
+        forecast = forecast.reindex(actual.index) if isinstance(forecast, pd.Series) else forecast
+        style = {"linewidth": 1.4} if name.lower().startswith("lstm") else {"linewidth": 1, "linestyle": "--"}
+        ax.plot(actual.index, np.asarray(forecast), color=colour(name, i), label=name, **style)
+    ax.set(title=title, ylabel=ylabel, xlabel="date")
+    _date_axis(ax)
+    ax.legend(ncol=min(len(forecasts) + 1, 5), loc="best")
+    return ax
+
+
+def plot_residuals(actual: pd.Series, forecast: pd.Series, *, name: str = "model", units: str = "", title=None):
+    """Two panels: residuals (actual - forecast) over time, and their distribution with the mean marked."""
+    residuals = (actual - forecast.reindex(actual.index)).dropna()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 3.8), gridspec_kw={"width_ratios": [2.2, 1]})
+    left.plot(residuals.index, residuals.to_numpy(), color=colour(name), linewidth=0.8)
+    left.axhline(0, color="black", linewidth=0.8)
+    label = f"residual ({units})" if units else "residual"
+    left.set(title=f"Residuals of {name} over time", xlabel="date", ylabel=label)
+    _date_axis(left)
+    sns.histplot(residuals.to_numpy(), ax=right, color=colour(name), kde=True, stat="density")
+    right.axvline(residuals.mean(), color="black", linestyle="--", linewidth=1, label=f"mean {residuals.mean():.3g}")
+    right.set(title="Distribution", xlabel=label)
+    right.legend()
+    fig.suptitle(title or f"{name}: residuals on the test period", fontweight="bold")
+    fig.tight_layout()
+    return fig
+
+
+def plot_split(series: pd.Series, split, *, ax=None, title: str = "Chronological split", ylabel: str = "value"):
+    """One series coloured by train / validation / test part (``split`` from ``chronological_split``)."""
+    ax = _ax(ax)
+    for name, part in zip(("train", "validation", "test"), split):
+        values = part[series.name] if isinstance(part, pd.DataFrame) and series.name in part else series.loc[part.index]
+        ax.plot(values.index, values.to_numpy(), color=PALETTE[name], linewidth=0.9,
+                label=f"{name} ({len(values)} days)")
+    ax.set(title=title, xlabel="date", ylabel=ylabel)
+    _date_axis(ax)
+    ax.legend()
+    return ax
+
+
+def plot_comparison(table: pd.DataFrame, metric: str = "skill", *, ax=None, title: str | None = None):
+    """A horizontal bar per model for one column of a :func:`helpers.metrics.compare` table."""
+    ax = _ax(ax, (7, 0.5 * len(table) + 1.5))
+    values = table[metric]
+    ax.barh(table.index.astype(str), values.to_numpy(), color=[colour(n, i) for i, n in enumerate(table.index)])
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.invert_yaxis()
+    for y, v in enumerate(values):
+        ax.annotate(f"{v:.3f}", (v, y), xytext=(3 if v >= 0 else -3, 0), textcoords="offset points",
+                    ha="left" if v >= 0 else "right", va="center")
+    label = "skill vs persistence (higher is better)" if metric == "skill" else metric
+    ax.set(title=title or f"Models on the test period: {metric}", xlabel=label)
+    return ax
+
+
+def plot_by_horizon(errors: pd.DataFrame, *, ax=None, units: str = "", title: str = "Error against forecast horizon"):
+    """Error per horizon (rows: horizon in days, columns: models), one line per model."""
+    ax = _ax(ax, (8, 4))
+    for i, name in enumerate(errors.columns):
+        ax.plot(errors.index, errors[name], marker="o", color=colour(name, i), label=name)
+    ax.set(title=title, xlabel="horizon (days ahead)", ylabel=f"RMSE ({units})" if units else "RMSE")
+    ax.set_xticks(errors.index)
+    ax.legend()
+    return ax

@@ -1,0 +1,106 @@
+"""Baselines and metrics, checked against values worked out by hand."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import metrics
+from helpers.baselines import LinearBaseline, climatology, moving_average, persistence, seasonal_naive
+from helpers.errors import CourseError, PreprocessingError
+from helpers.preprocessing import make_windows
+
+
+@pytest.fixture
+def series():
+    index = pd.date_range("2012-01-01", periods=30, freq="D")
+    return pd.Series(np.arange(30.0) ** 1.5, index=index, name="x")
+
+
+def test_persistence_is_the_previous_value(series):
+    p = persistence(series)
+    assert math.isnan(p.iloc[0]) and p.iloc[5] == series.iloc[4]
+    assert persistence(series, horizon=3).iloc[10] == series.iloc[7]
+
+
+def test_seasonal_naive_and_moving_average(series):
+    assert seasonal_naive(series, season=7).iloc[20] == series.iloc[13]
+    # A weekly season with a 9-day horizon must step back two weeks to stay in the past.
+    assert seasonal_naive(series, season=7, horizon=9).iloc[20] == series.iloc[6]
+    assert moving_average(series, window=3).iloc[10] == pytest.approx(series.iloc[7:10].mean())
+
+
+def test_climatology_uses_training_years_only():
+    index = pd.date_range("2012-01-01", "2014-12-31", freq="D")
+    values = np.where(index.year == 2014, 100.0, 10.0)  # a "future" year the climatology must not see
+    series = pd.Series(values, index=index)
+    train = series[series.index.year < 2014]
+    clim = climatology(train, series.index[series.index.year == 2014])
+    assert np.allclose(clim, 10.0)
+    assert clim.index.equals(series.index[series.index.year == 2014])
+    with pytest.raises(PreprocessingError, match="at least a year"):
+        climatology(train.iloc[:100], train.index[:5])
+
+
+def test_climatology_follows_the_season():
+    index = pd.date_range("2010-01-01", "2013-12-31", freq="D")
+    season = 10 * np.sin(2 * np.pi * (index.day_of_year - 1) / 365.25)
+    clim = climatology(pd.Series(season, index=index), pd.DatetimeIndex(["2014-04-01", "2014-10-01"]))
+    assert clim.iloc[0] > 9 and clim.iloc[1] < -9
+
+
+def test_linear_baseline_recovers_a_linear_rule():
+    index = pd.date_range("2012-01-01", periods=300)
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=300)
+    frame = pd.DataFrame({"x": x, "y": np.r_[0.0, 2 * x[:-1]]}, index=index)  # y[t+1] = 2 x[t]
+    w = make_windows(frame, "x", ["x"], lookback=3)
+    model = LinearBaseline().fit(w)
+    assert model.predict(w).shape == (len(w),)
+    w2 = make_windows(frame.assign(target=frame["y"].shift(-1)).dropna(), "y", ["x"], lookback=1, horizon=1)
+    assert metrics.r2(w2.y, LinearBaseline().fit(w2).predict(w2)) > 0.999
+
+
+def test_metrics_by_hand():
+    y, p = np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.0, 2.0, 3.0, 6.0])
+    assert metrics.mse(y, p) == 1.0 and metrics.rmse(y, p) == 1.0 and metrics.mae(y, p) == 0.5
+    assert metrics.mape(y, p) == pytest.approx(12.5)
+    assert metrics.r2(y, p) == pytest.approx(1 - 4 / 5)
+    assert metrics.skill(y, p, y + 2) == pytest.approx(0.5)
+    assert math.isnan(metrics.mape(np.array([-1.0, 1.0]), np.array([0.0, 0.0])))
+
+
+def test_metrics_reject_nan_and_length_mismatch():
+    with pytest.raises(CourseError, match="NaN"):
+        metrics.rmse([1.0, np.nan], [1.0, 2.0])
+    with pytest.raises(CourseError, match="different lengths"):
+        metrics.rmse([1.0, 2.0], [1.0])
+
+
+def test_compare_aligns_series_on_common_dates(series):
+    forecasts = {"persistence": persistence(series), "moving_average": moving_average(series, 5)}
+    table = metrics.compare(series, forecasts)
+    assert list(table.index) == ["persistence", "moving_average"]
+    assert list(table.columns) == ["mse", "rmse", "mae", "mape", "r2", "skill"]
+    assert table.loc["persistence", "skill"] == 0
+    common = series.iloc[5:]  # moving_average(5) starts at row 5
+    assert table.loc["persistence", "rmse"] == pytest.approx(metrics.rmse(common, series.shift(1).iloc[5:]))
+    with pytest.raises(CourseError, match="reference"):
+        metrics.compare(series, {"lstm": series})
+
+
+def test_direction_accuracy_interval():
+    actual = np.array([1.0, -1.0] * 50)
+    result = metrics.direction_accuracy(actual, actual)
+    assert result["accuracy"] == 1.0 and result["n"] == 100 and result["low"] > 0.95 and result["p_value"] < 1e-20
+    coin = metrics.direction_accuracy(actual, np.ones(100))
+    assert coin["accuracy"] == 0.5 and coin["low"] < 0.5 < coin["high"] and coin["p_value"] == pytest.approx(1.0)
+
+
+def test_lag_correlation_exposes_a_shifted_forecast():
+    rng = np.random.default_rng(0)
+    price = 100 + np.cumsum(rng.normal(size=500))
+    lagged = np.r_[price[0], price[:-1]]  # "forecast" = yesterday's price
+    corr = metrics.lag_correlation(price, lagged)
+    assert corr.idxmax() == 1 and corr[1] > 0.99 and abs(corr[0]) < 0.2

@@ -1,0 +1,72 @@
+"""The Keras model helpers and the plots: shapes, cuDNN-friendly settings, labelled figures."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from helpers import plots  # noqa: E402
+from helpers.errors import CourseError  # noqa: E402
+from helpers.models import build_lstm, loss_decreased, predict, train  # noqa: E402
+from helpers.notebook import seed_everything  # noqa: E402
+from helpers.preprocessing import chronological_split, make_windows, scale_split  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def windows():
+    index = pd.date_range("2012-01-01", periods=400)
+    frame = pd.DataFrame({"x": np.sin(np.arange(400) / 8.0)}, index=index)
+    scaled, _ = scale_split(chronological_split(frame))
+    return [make_windows(part, "x", lookback=12) for part in scaled]
+
+
+def test_build_lstm_shapes_and_cudnn_settings():
+    import keras
+
+    model = build_lstm(10, 3, units=(16, 8), dropout=0.2, horizon=7)
+    lstms = [layer for layer in model.layers if isinstance(layer, keras.layers.LSTM)]
+    assert [layer.units for layer in lstms] == [16, 8] and lstms[0].return_sequences and not lstms[1].return_sequences
+    assert all(layer.recurrent_dropout == 0 and layer.activation.__name__ == "tanh" for layer in lstms)
+    assert model.output_shape == (None, 7) and model.input_shape == (None, 10, 3)
+    with pytest.raises(CourseError, match="dropout"):
+        build_lstm(10, 3, dropout=1.5)
+    with pytest.raises(CourseError, match="units"):
+        build_lstm(10, 3, units=0)
+
+
+def test_training_learns_and_is_deterministic(windows, tmp_path):
+    train_w, val_w, test_w = windows
+    results = []
+    for _ in range(2):
+        seed_everything(3)
+        model = build_lstm(12, 1, units=8)
+        history = train(model, train_w, val_w, epochs=3, checkpoint=tmp_path / "best.keras")
+        results.append(predict(model, test_w))
+    assert loss_decreased(history) and "val_loss" in history.history
+    assert (tmp_path / "best.keras").exists()
+    assert results[0].shape == (len(test_w),)
+    np.testing.assert_array_equal(results[0], results[1])
+    with pytest.raises(CourseError, match=".keras"):
+        train(model, train_w, val_w, epochs=1, checkpoint=tmp_path / "best.h5")
+
+
+def test_plots_are_titled_labelled_and_dated():
+    index = pd.date_range("2013-01-01", periods=60)
+    actual = pd.Series(np.arange(60.0), index=index)
+    ax = plots.plot_forecast(actual, {"persistence": actual.shift(1), "lstm": actual + 0.5}, ylabel="°C")
+    assert ax.get_title() and ax.get_xlabel() == "date" and ax.get_ylabel() == "°C"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["actual", "persistence", "lstm"]
+    assert ax.get_lines()[1].get_color() == plots.colour("persistence")
+    fig = plots.plot_residuals(actual, actual + 1, name="lstm", units="°C")
+    assert len(fig.axes) == 2 and fig.axes[0].get_ylabel() == "residual (°C)"
+    hist = plots.plot_history({"loss": [3, 2, 1], "val_loss": [3, 1, 2]})
+    assert "epoch 2" in " ".join(t.get_text() for t in hist.get_legend().get_texts())
+    table = pd.DataFrame({"skill": [0.0, 0.1]}, index=["persistence", "lstm"])
+    assert plots.plot_comparison(table).get_xlabel().startswith("skill")
+    errors = pd.DataFrame({"lstm": [1.0, 2.0], "persistence": [1.5, 2.5]}, index=[1, 2])
+    assert plots.plot_by_horizon(errors, units="°C").get_ylabel() == "RMSE (°C)"
+    plt.close("all")
