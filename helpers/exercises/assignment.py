@@ -1,0 +1,272 @@
+"""Checkers for the assignment's six steps, shared by lesson 04 (stocks) and lesson 05 (weather).
+
+Each ``*_exercise`` factory returns an :class:`~helpers.exercises.core.Exercise` whose checker inspects what the
+learner built and explains what is wrong in terms of the lesson (a scaler that saw the test data, a shuffled split,
+metrics computed in scaled units, a plot without a baseline, ...). The lesson modules give each one its own hints
+and reference solution.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from helpers.exercises.core import Exercise, Incorrect, NotAttempted
+
+__all__ = [
+    "data_exercise",
+    "preprocessing_exercise",
+    "model_exercise",
+    "training_exercise",
+    "evaluation_exercise",
+    "visualization_exercise",
+]
+
+
+def _is_frame(value: Any, what: str) -> pd.DataFrame:
+    if isinstance(value, pd.Series):
+        value = value.to_frame()
+    if not isinstance(value, pd.DataFrame):
+        raise Incorrect(f"{what} should be a pandas DataFrame, got {type(value).__name__}.")
+    if not isinstance(value.index, pd.DatetimeIndex):
+        raise Incorrect(f"{what} should be indexed by date (a DatetimeIndex), got {type(value.index).__name__}.")
+    return value
+
+
+# --- Step 1: data -----------------------------------------------------------------------------------------------
+
+
+def check_data(frame: Any, *, columns: Sequence[str], min_rows: int) -> str:
+    """A dated, sorted, duplicate-free frame with ``columns`` and at least ``min_rows`` rows."""
+    frame = _is_frame(frame, "your data")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise Incorrect(f"your data lacks the column(s) {missing}; it has {list(frame.columns)}.")
+    if len(frame) < min_rows:
+        raise Incorrect(f"your data has {len(frame)} rows; this assignment needs at least {min_rows}.")
+    if not frame.index.is_monotonic_increasing:
+        raise Incorrect("the dates are not in increasing order: sort them with frame.sort_index().")
+    if frame.index.has_duplicates:
+        raise Incorrect("some dates appear twice: drop duplicates before going on.")
+    return f"{len(frame)} rows from {frame.index[0].date()} to {frame.index[-1].date()}."
+
+
+def data_exercise(*, columns: Sequence[str], min_rows: int, hints: Sequence[str], solution: str,
+                  name: str = "Step 1 - data") -> Exercise:
+    return Exercise(name, lambda frame: check_data(frame, columns=columns, min_rows=min_rows), hints, solution)
+
+
+# --- Step 2: preprocessing ----------------------------------------------------------------------------------------
+
+
+def check_preprocessing(frame: Any, train: Any, val: Any, test: Any, scaler: Any, *, min_val: float = 0.05,
+                        min_test: float = 0.05) -> str:
+    """A chronological train/val/test partition of ``frame`` and a [0, 1] scaler fitted on ``train`` alone."""
+    frame = _is_frame(frame, "the full data")
+    parts = {"train": _is_frame(train, "train"), "val": _is_frame(val, "val"), "test": _is_frame(test, "test")}
+    for name, part in parts.items():
+        if len(part) == 0:
+            raise Incorrect(f"{name} is empty.")
+        if not part.index.is_monotonic_increasing:
+            raise Incorrect(
+                f"{name} is not in date order: it looks shuffled. A time series must be split by time, without "
+                "shuffling (no train_test_split(..., shuffle=True))."
+            )
+    if not (parts["train"].index[-1] < parts["val"].index[0] and parts["val"].index[-1] < parts["test"].index[0]):
+        raise Incorrect(
+            "the parts overlap or are out of order: every validation date must come after every training date, and "
+            "every test date after every validation date."
+        )
+    n = len(frame)
+    total = sum(len(p) for p in parts.values())
+    if total != n or not parts["train"].index.union(parts["val"].index).union(parts["test"].index).equals(frame.index):
+        raise Incorrect(f"train + val + test hold {total} rows but the data has {n}: together they should be the "
+                        "whole frame, each row in exactly one part.")
+    if len(parts["val"]) < min_val * n or len(parts["test"]) < min_test * n:
+        raise Incorrect(f"validation and test should each hold at least {min_val:.0%} of the rows.")
+    if len(parts["train"]) < max(len(parts["val"]), len(parts["test"])):
+        raise Incorrect("the training part should be the largest: the model learns from it.")
+    if not (hasattr(scaler, "data_min_") and hasattr(scaler, "data_max_")):
+        raise Incorrect("scaler should be a fitted sklearn MinMaxScaler (call .fit on the training data).")
+    if tuple(getattr(scaler, "feature_range", (0, 1))) != (0, 1):
+        raise Incorrect(f"the assignment scales to [0, 1]; your scaler uses {scaler.feature_range}.")
+    names = list(getattr(scaler, "feature_names_in_", []))
+    columns = names or list(parts["train"].columns)[: len(scaler.data_min_)]
+    missing = [c for c in columns if c not in parts["train"].columns]
+    if missing or len(columns) != len(scaler.data_min_):
+        raise Incorrect(
+            "fit the scaler on a DataFrame of the training columns (so it knows their names), e.g. "
+            "scaler.fit(train[features])."
+        )
+    train_min = parts["train"][columns].min().to_numpy(float)
+    train_max = parts["train"][columns].max().to_numpy(float)
+    if np.allclose(scaler.data_min_, train_min) and np.allclose(scaler.data_max_, train_max):
+        return "chronological split, and the scaler saw the training data only."
+    all_min = frame[columns].min().to_numpy(float)
+    all_max = frame[columns].max().to_numpy(float)
+    if np.allclose(scaler.data_min_, all_min) and np.allclose(scaler.data_max_, all_max):
+        raise Incorrect(
+            "your scaler was fitted on the whole series, so it knows the minimum and maximum of the validation and "
+            "test periods: that is look-ahead leakage. Fit it on the training part only: scaler.fit(train)."
+        )
+    raise Incorrect("your scaler's minimum/maximum do not match the training part: fit it on train only.")
+
+
+def preprocessing_exercise(*, hints: Sequence[str], solution: str, name: str = "Step 2 - preprocessing") -> Exercise:
+    return Exercise(name, check_preprocessing, hints, solution)
+
+
+# --- Step 3: model building --------------------------------------------------------------------------------------
+
+
+def check_model(model: Any, *, lookback: int | None = None, n_features: int | None = None, horizon: int = 1) -> str:
+    """A compiled Keras model with an LSTM, an input of (lookback, n_features) and a Dense output of ``horizon``."""
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise Incorrect(f"expected a Keras model, got {type(model).__name__}.")
+    lstms = [layer for layer in model.layers if isinstance(layer, keras.layers.LSTM)]
+    if not lstms:
+        raise Incorrect("your model has no keras.layers.LSTM layer.")
+    last = model.layers[-1]
+    if not isinstance(last, keras.layers.Dense):
+        raise Incorrect(f"the last layer should be Dense (the forecast), not {type(last).__name__}.")
+    if last.units != horizon:
+        raise Incorrect(f"the output layer has {last.units} unit(s); it should forecast {horizon} value(s).")
+    try:
+        shape = tuple(model.inputs[0].shape[1:])
+    except Exception:
+        raise Incorrect("build the model with an input shape: start it with keras.Input((lookback, n_features)).")
+    expected = (lookback, n_features)
+    if lookback is not None and shape != expected:
+        raise Incorrect(f"the model's input shape is {shape}; the windows are {expected} (timesteps, features).")
+    if getattr(model, "optimizer", None) is None or getattr(model, "loss", None) is None:
+        raise Incorrect("compile the model first: model.compile(optimizer=..., loss=...).")
+    notes = []
+    if any(layer.recurrent_dropout for layer in lstms):
+        notes.append("recurrent_dropout > 0 disables the fast cuDNN kernel on a GPU; a Dropout layer does not")
+    n_params = model.count_params()
+    return f"{len(lstms)} LSTM layer(s), {n_params:,} parameters" + (f" (note: {notes[0]})." if notes else ".")
+
+
+def model_exercise(*, lookback: int, n_features: int, horizon: int = 1, hints: Sequence[str], solution: str,
+                   name: str = "Step 3 - model") -> Exercise:
+    return Exercise(name, lambda model: check_model(model, lookback=lookback, n_features=n_features,
+                                                    horizon=horizon), hints, solution)
+
+
+# --- Step 4: training -------------------------------------------------------------------------------------------
+
+
+def check_training(history: Any, early_stopping: Any) -> str:
+    """A History with validation loss that went down, and an EarlyStopping on val_loss restoring the best weights."""
+    import keras
+
+    logs = getattr(history, "history", None)
+    if not isinstance(logs, dict) or "loss" not in logs:
+        raise Incorrect("pass the History object that model.fit(...) returned.")
+    if "val_loss" not in logs:
+        raise Incorrect("there is no val_loss in the history: pass validation_data=(X_val, y_val) to fit.")
+    if len(logs["loss"]) < 2:
+        raise Incorrect("train for more than one epoch.")
+    if not logs["loss"][-1] < logs["loss"][0]:
+        raise Incorrect("the training loss did not go down: check the scaling of the data and the learning rate.")
+    if not isinstance(early_stopping, keras.callbacks.EarlyStopping):
+        raise Incorrect("pass the keras.callbacks.EarlyStopping callback you gave to fit(callbacks=[...]).")
+    if early_stopping.monitor != "val_loss":
+        raise Incorrect(f"early stopping watches {early_stopping.monitor!r}; it should watch 'val_loss' (the "
+                        "training loss keeps falling while the model overfits).")
+    if not early_stopping.restore_best_weights:
+        raise Incorrect("set restore_best_weights=True, so the model keeps the weights of its best validation epoch.")
+    best = int(np.argmin(logs["val_loss"])) + 1
+    return f"{len(logs['loss'])} epochs, best validation loss {min(logs['val_loss']):.4g} at epoch {best}."
+
+
+def training_exercise(*, hints: Sequence[str], solution: str, name: str = "Step 4 - training") -> Exercise:
+    return Exercise(name, check_training, hints, solution)
+
+
+# --- Step 5: evaluation -----------------------------------------------------------------------------------------
+
+METRICS = ("mse", "rmse", "mae", "r2", "skill")
+
+
+def check_evaluation(results: Any, y_true: Any, y_pred: Any, y_persistence: Any, *, rtol: float = 1e-3) -> str:
+    """``results`` holds mse, rmse, mae, r2 and skill, recomputed here from the test values in real units."""
+    from helpers import metrics
+
+    if not isinstance(results, dict):
+        raise Incorrect("results should be a dict like {'mse': ..., 'rmse': ..., 'mae': ..., 'r2': ..., 'skill': ...}.")
+    missing = [m for m in METRICS if m not in results]
+    if missing:
+        raise Incorrect(f"results lacks {missing}.")
+    if any(results[m] is None or (isinstance(results[m], float) and np.isnan(results[m])) for m in METRICS):
+        raise NotAttempted("fill in every metric.")
+    expected = metrics.evaluate(y_true, y_pred, y_persistence)
+    for name in METRICS:
+        got, want = float(results[name]), expected[name]
+        if not np.isclose(got, want, rtol=rtol, atol=1e-9):
+            if name == "skill":
+                reason = "skill is 1 - RMSE(model) / RMSE(persistence)"
+            elif name == "rmse" and np.isclose(got, expected["mse"], rtol=rtol):
+                reason = "that is the MSE: take its square root"
+            elif np.max(np.abs(np.asarray(y_true, float))) > 2 and abs(got) < 1 and name != "r2":
+                reason = "it looks computed on scaled values: inverse-transform the forecasts to real units first"
+            else:
+                reason = "check the formula and that you used the test period"
+            raise Incorrect(f"{name} = {got:.6g}, but recomputed from y_true and y_pred it is {want:.6g}: {reason}.")
+    verdict = "beats" if expected["skill"] > 0 else "does not beat"
+    return f"RMSE {expected['rmse']:.4g}, skill {expected['skill']:+.3f}: your model {verdict} persistence."
+
+
+def evaluation_exercise(*, hints: Sequence[str], solution: str, name: str = "Step 5 - evaluation") -> Exercise:
+    return Exercise(name, check_evaluation, hints, solution)
+
+
+# --- Step 6: visualization --------------------------------------------------------------------------------------
+
+
+def check_figure(figure: Any, *, min_lines: int = 3) -> str:
+    """A plot of actual values, predictions and at least one baseline, with title, axis labels, legend and dates."""
+    import matplotlib.dates as mdates
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    if isinstance(figure, Axes):
+        axes = [figure]
+    elif isinstance(figure, Figure):
+        axes = figure.axes
+    else:
+        raise Incorrect(f"pass the matplotlib Figure or Axes you drew on, got {type(figure).__name__}.")
+    if not axes:
+        raise NotAttempted("the figure is empty.")
+    ax = max(axes, key=lambda a: len(a.get_lines()))
+    lines = ax.get_lines()
+    if not lines:
+        raise NotAttempted("nothing is drawn yet.")
+    if len(lines) < min_lines:
+        raise Incorrect(f"draw the actual values, your predictions and at least one baseline ({min_lines} lines); "
+                        f"there are {len(lines)}.")
+    if not (ax.get_title() or (ax.figure._suptitle and ax.figure._suptitle.get_text())):
+        raise Incorrect("give the plot a title.")
+    if not ax.get_xlabel() or not ax.get_ylabel():
+        raise Incorrect("label both axes (the y label with its units).")
+    legend = ax.get_legend()
+    if legend is None or len(legend.get_texts()) < min_lines:
+        raise Incorrect("add a legend naming every line (plot(..., label='...') then ax.legend()).")
+    if not isinstance(ax.xaxis.get_major_formatter(), (mdates.DateFormatter, mdates.AutoDateFormatter,
+                                                        mdates.ConciseDateFormatter)):
+        raise Incorrect("the x axis should show dates: plot against the test dates (a DatetimeIndex).")
+    return f"{len(lines)} lines: {', '.join(t.get_text() for t in legend.get_texts())}."
+
+
+def visualization_exercise(*, hints: Sequence[str], solution: str, min_lines: int = 3,
+                           name: str = "Step 6 - visualization") -> Exercise:
+    return Exercise(name, lambda figure: check_figure(figure, min_lines=min_lines), hints, solution)
+
+
+def exercise_from(checker: Callable[..., Any], *, name: str, hints: Sequence[str], solution: str) -> Exercise:
+    """Wrap any checker of this module (or a lesson's own) as an exercise."""
+    return Exercise(name, checker, hints, solution)
