@@ -13,6 +13,8 @@ __all__ = [
     "DataUnavailableError",
     "PreprocessingError",
     "SnapshotCorruptError",
+    "available_offline",
+    "find_stations",
     "load_stock",
     "load_weather",
 ]
