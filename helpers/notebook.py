@@ -7,6 +7,7 @@ the current cell and simulates the Colab path.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import sys
@@ -94,7 +95,8 @@ def seed_everything(seed: int = 42) -> None:
     random.seed(seed)
     np.random.seed(seed)
     os.environ.setdefault("PYTHONHASHSEED", str(seed))
-    import keras  # imported here: plain helpers (data, metrics) must not pay TensorFlow's start-up time
+    import_tensorflow()  # imported here: plain helpers (data, metrics) must not pay TensorFlow's start-up time
+    import keras
 
     keras.utils.set_random_seed(seed)
 
@@ -112,6 +114,42 @@ def quiet() -> None:
 
     logging.getLogger("absl").setLevel(logging.ERROR)
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
+
+
+@contextlib.contextmanager
+def _stderr_to_devnull():
+    """Send file descriptor 2 to /dev/null for a moment.
+
+    TensorFlow 2.21's native libraries log "Could not find cuda drivers" and the oneDNN notice through abseil before
+    its logging is configured, ignoring ``TF_CPP_MIN_LOG_LEVEL``; Jupyter would show them as red text in a cell.
+    Python-level warnings are unaffected (they go through ``sys.stderr``, which is not fd 2 in a kernel).
+    """
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real fd 2 (some embedded interpreters): nothing to silence
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def import_tensorflow():
+    """Import TensorFlow without its start-up chatter on stderr; returns the module."""
+    quiet()
+    with _stderr_to_devnull():
+        import tensorflow as tf
+        import keras  # noqa: F401  (imported inside too: it may load more native libraries)
+
+        # Touch the device list so the CUDA probe happens now, silenced, rather than in a later cell.
+        tf.config.list_physical_devices()
+    return tf
 
 
 def plot_style() -> None:
@@ -139,10 +177,9 @@ def setup(seed: int = 42, *, verbose: bool = True) -> bool:
     Silences library warnings, seeds everything and sets the plot style. Prints one line saying the mode and the
     library versions, so a learner comparing numbers with the committed outputs sees at once if they differ.
     """
-    quiet()
+    tf = import_tensorflow()
     import keras
     import pandas as pd
-    import tensorflow as tf
 
     # TensorFlow's own logger ignores the environment variable once it is imported.
     tf.get_logger().setLevel("ERROR")
