@@ -1,6 +1,7 @@
 """Notebook setup: smoke flag, seeding, and the Colab path simulated without Colab."""
 
 import importlib
+import re
 import subprocess
 import sys
 import types
@@ -89,6 +90,11 @@ def test_every_notebook_has_the_current_colab_cell_and_badge():
     for path in NOTEBOOKS:
         nb = nbformat.read(path, as_version=4)
         assert sync.expected_changes(nb, path.name) == [], f"{path.name} is out of date: run tools/sync_notebooks.py"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    index = nbformat.read(ROOT / "notebooks" / "00_index.ipynb", as_version=4)
+    assert sync.synced_readme(readme, index) == readme, "README's lesson table differs: run tools/sync_notebooks.py"
+    listed = set(re.findall(r"\]\((\d\d_[a-z_]+\.ipynb)\)", sync.index_table(index).replace("notebooks/", "")))
+    assert listed == {p.name for p in NOTEBOOKS} - {"00_index.ipynb"}, "the index must list every lesson"
 
 
 def test_notebooks_are_clean_and_executed():
