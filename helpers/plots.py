@@ -126,6 +126,10 @@ def plot_comparison(table: pd.DataFrame, metric: str = "skill", *, ax=None, titl
     for y, v in enumerate(values):
         ax.annotate(f"{v:.3f}", (v, y), xytext=(3 if v >= 0 else -3, 0), textcoords="offset points",
                     ha="left" if v >= 0 else "right", va="center")
+    # Leave room for the value labels on both sides, so a negative bar's label does not run into the model names.
+    low, high = min(0.0, float(values.min())), max(0.0, float(values.max()))
+    pad = 0.25 * (high - low or 1.0)
+    ax.set_xlim(low - (pad if low < 0 else 0), high + pad)
     label = "skill vs persistence (higher is better)" if metric == "skill" else metric
     ax.set(title=title or f"Models on the test period: {metric}", xlabel=label)
     return ax
