@@ -1,0 +1,179 @@
+"""Checkers of lesson 02: a right answer, wrong answers with their specific reasons, and the untouched starter."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from helpers.exercises import lesson02
+from helpers.exercises.lesson02 import ____, q1, q2, q3
+
+
+def _run_solution(exercise, name):
+    namespace: dict = {"np": np}
+    exec(exercise.solution_code, namespace)
+    return namespace[name]
+
+
+def _sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def test_all_binds_the_questions_and_the_blank():
+    assert set(lesson02.__all__) == {"q1", "q2", "q3", "____"}
+
+
+@pytest.mark.parametrize("exercise", [q1, q2, q3])
+def test_untouched_starter_is_not_attempted(exercise, capsys):
+    assert exercise.evaluate(____).status == "not attempted"
+    exercise.check(____)
+    assert "Not attempted" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("exercise", [q1, q2, q3])
+def test_hints_and_solution_print(exercise, capsys):
+    exercise.hint()
+    exercise.hint()
+    exercise.solution()
+    out = capsys.readouterr().out
+    assert "hint 2/2" in out and "solution" in out
+
+
+# --- q1: the forget gate ------------------------------------------------------------------------------------------
+
+
+def starter_raises(x_t, h_prev, kernel, recurrent_kernel, bias):
+    raise NotImplementedError("write the forget gate")
+
+
+def starter_blank(x_t, h_prev, kernel, recurrent_kernel, bias):
+    return ____
+
+
+def right(x_t, h_prev, kernel, recurrent_kernel, bias):
+    u = h_prev.shape[1]
+    return _sigmoid(x_t @ kernel[:, u : 2 * u] + h_prev @ recurrent_kernel[:, u : 2 * u] + bias[u : 2 * u])
+
+
+def input_block(x_t, h_prev, kernel, recurrent_kernel, bias):
+    u = h_prev.shape[1]
+    return _sigmoid((x_t @ kernel + h_prev @ recurrent_kernel + bias)[:, :u])
+
+
+def no_sigmoid(x_t, h_prev, kernel, recurrent_kernel, bias):
+    u = h_prev.shape[1]
+    return (x_t @ kernel + h_prev @ recurrent_kernel + bias)[:, u : 2 * u]
+
+
+def with_tanh(x_t, h_prev, kernel, recurrent_kernel, bias):
+    return np.tanh(no_sigmoid(x_t, h_prev, kernel, recurrent_kernel, bias))
+
+
+def no_recurrent(x_t, h_prev, kernel, recurrent_kernel, bias):
+    u = h_prev.shape[1]
+    return _sigmoid((x_t @ kernel + bias)[:, u : 2 * u])
+
+
+def no_bias(x_t, h_prev, kernel, recurrent_kernel, bias):
+    u = h_prev.shape[1]
+    return _sigmoid((x_t @ kernel + h_prev @ recurrent_kernel)[:, u : 2 * u])
+
+
+def all_blocks(x_t, h_prev, kernel, recurrent_kernel, bias):
+    return _sigmoid(x_t @ kernel + h_prev @ recurrent_kernel + bias)
+
+
+def crashes(x_t, h_prev, kernel, recurrent_kernel, bias):
+    return x_t @ recurrent_kernel
+
+
+def test_q1_right():
+    assert q1.evaluate(right).correct
+    assert q1.evaluate(_run_solution(q1, "forget_gate")).correct
+
+
+@pytest.mark.parametrize("func", [starter_raises, starter_blank])
+def test_q1_starter_functions_are_not_attempted(func):
+    assert q1.evaluate(func).status == "not attempted"
+
+
+@pytest.mark.parametrize(
+    "func, reason",
+    [
+        (input_block, "'i' block"),
+        (no_sigmoid, "pre-activations"),
+        (with_tanh, "not tanh"),
+        (no_recurrent, "recurrent term"),
+        (no_bias, "bias is missing"),
+        (all_blocks, "shape"),
+        (crashes, "raised ValueError"),
+        (42, "expected a function"),
+    ],
+)
+def test_q1_wrong(func, reason):
+    result = q1.evaluate(func)
+    assert result.status == "incorrect" and reason in result.message, result.message
+
+
+# --- q2: one cell-state step ----------------------------------------------------------------------------------------
+
+
+def test_q2_right():
+    assert q2.evaluate(1.3).correct
+    assert q2.evaluate(np.float32(0.8 * 2.0 + 0.5 * -0.6)).correct
+    assert q2.evaluate(_run_solution(q2, "c_t")).correct
+
+
+@pytest.mark.parametrize(
+    "answer, reason",
+    [
+        (1.9, "sign"),
+        (1.6, "forgot to add"),
+        (-0.3, "dropped the old memory"),
+        (0.1, "f is what is kept"),
+        (1.7, "multiplied by the forget gate"),
+        (math.tanh(1.3), "tanh(c_t)"),
+        (1.0, "scaled by the input gate"),
+        (3.0, "multiply, then add"),
+        ("1.6 maybe", "single number"),
+    ],
+)
+def test_q2_wrong(answer, reason):
+    result = q2.evaluate(answer)
+    assert result.status == "incorrect" and reason in result.message, result.message
+
+
+# --- q3: parameter count -------------------------------------------------------------------------------------------
+
+
+def test_q3_right():
+    assert q3.evaluate(4864).correct
+    assert q3.evaluate(_run_solution(q3, "n_params")).correct
+
+
+def test_q3_matches_keras():
+    keras = pytest.importorskip("keras")
+    layer = keras.layers.LSTM(lesson02.Q3_UNITS)
+    layer.build((None, None, lesson02.Q3_FEATURES))
+    assert q3.evaluate(layer.count_params()).correct
+
+
+@pytest.mark.parametrize(
+    "answer, reason",
+    [
+        (4 * 32 * 37, "left out the biases"),
+        (32 * 37 + 32, "multiply by 4"),
+        (4 * (32 * 5 + 32), "recurrent kernel is missing"),
+        (4 * (32 * 32 + 32), "input kernel is missing"),
+        (3 * (32 * 37 + 32), "GRU"),
+        (4 * (32 * 37 + 64), "single bias"),
+        (32 * 37 + 32 + 4 * 32, "own weights"),
+        (1000, "count per block"),
+        ([4864], "one whole number"),
+    ],
+)
+def test_q3_wrong(answer, reason):
+    result = q3.evaluate(answer)
+    assert result.status == "incorrect" and reason in result.message, result.message
