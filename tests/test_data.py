@@ -11,7 +11,6 @@ import datetime as dt
 import gzip
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 import sys

@@ -8,14 +8,15 @@ and reference solution.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from helpers.exercises.core import Exercise, Incorrect, NotAttempted
+from helpers.exercises.core import ____, Exercise, Incorrect, NotAttempted, is_blank
 
 __all__ = [
+    "AssignmentStep",
     "data_exercise",
     "preprocessing_exercise",
     "model_exercise",
@@ -33,6 +34,48 @@ def _is_frame(value: Any, what: str) -> pd.DataFrame:
     if not isinstance(value.index, pd.DatetimeIndex):
         raise Incorrect(f"{what} should be indexed by date (a DatetimeIndex), got {type(value.index).__name__}.")
     return value
+
+
+# --- Every step: an exercise that can stand in for an unfinished answer ----------------------------------------
+
+
+class AssignmentStep(Exercise):
+    """An assignment step: an :class:`Exercise` that can stand in for an unfinished answer with the reference.
+
+    ``label`` is the name the notebook binds it to (``"q3"``), used in the message that points to ``.solution()``.
+    """
+
+    def __init__(self, label: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.label = label
+
+    def answer_or_reference(self, *check_args: Any, namespace: Mapping[str, Any], returns: str | Sequence[str]):
+        """Your answer if ``check(*check_args)`` passes, else the reference solution's, announced loudly.
+
+        ``returns`` names the variable(s) the step defines (a tuple of names gives a tuple of values). When the check
+        passes, they are read from ``namespace`` (pass ``globals()``): your own objects. Otherwise the reference
+        solution (the code ``solution()`` prints) runs in a copy of ``namespace`` and its values are returned, so the
+        rest of the notebook can run; your variables in ``namespace`` are left as they are.
+        """
+        names = (returns,) if isinstance(returns, str) else tuple(returns)
+        result = self.evaluate(*check_args)
+        yours = tuple(namespace.get(n, ____) for n in names)
+        if result.correct and not any(is_blank(v) for v in yours):
+            print(f"{self.name}: continuing with your answer.")
+            return yours[0] if len(yours) == 1 else yours
+        if result.status == "incorrect":
+            why = f"your answer is not correct yet ({result.message})"
+        else:
+            why = "not attempted yet"
+        print(
+            f">>> {self.name}: {why}.\n"
+            f">>> Continuing with the REFERENCE solution so that the rest of the notebook runs "
+            f"({self.label}.solution() shows it). Complete the step above and rerun to use your own."
+        )
+        scratch = dict(namespace)
+        exec(self.solution_code, scratch)  # noqa: S102 -- the course's own reference solution
+        values = tuple(scratch[n] for n in names)
+        return values[0] if len(values) == 1 else values
 
 
 # --- Step 1: data -----------------------------------------------------------------------------------------------
@@ -99,6 +142,15 @@ def check_preprocessing(frame: Any, train: Any, val: Any, test: Any, scaler: Any
         raise Incorrect(
             "fit the scaler on a DataFrame of the training columns (so it knows their names), e.g. "
             "scaler.fit(train[features])."
+        )
+    # A scaler fitted on more rows than the training part saw later data, even when the minimum and maximum happen to
+    # be the same (a series whose validation and test values stay inside the training range).
+    seen = getattr(scaler, "n_samples_seen_", None)
+    if seen is not None and int(np.max(seen)) > len(parts["train"]):
+        raise Incorrect(
+            f"your scaler was fitted on {int(np.max(seen))} rows but the training part has {len(parts['train'])}: it "
+            "saw validation or test data (look-ahead leakage), even if the minimum and maximum came out the same. "
+            "Fit it on the training part only: scaler.fit(train)."
         )
     train_min = parts["train"][columns].min().to_numpy(float)
     train_max = parts["train"][columns].max().to_numpy(float)

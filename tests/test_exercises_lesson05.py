@@ -1,0 +1,400 @@
+"""The checkers of lesson 05 (weather assignment): for each step the reference solution, wrong answers and the
+untouched starter; the stand-in for unfinished steps; and the notebook's six steps run with the solutions filled in.
+
+The namespace the solutions run in is prepared like the notebook's (same imports and names), on the real offline
+snapshot of Seattle-Tacoma, with two training epochs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers.exercises import lesson05
+from helpers.exercises.lesson05 import ____, q1, q2, q3, q4, q5, q6
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK = ROOT / "notebooks" / "05_assignment_weather.ipynb"
+
+# The notebook's setup, with the smoke sizes.
+SETUP = """
+import numpy as np
+import pandas as pd
+import matplotlib.pyplot as plt
+import keras
+from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
+from sklearn.preprocessing import MinMaxScaler
+
+from helpers import load_weather, models
+from helpers.baselines import persistence
+from helpers.plots import plot_forecast
+from helpers.preprocessing import add_calendar_features, chronological_split, fill_gaps, inverse_scale, make_windows
+
+STATION = "72793"
+COLUMNS = ["tmax", "tmin", "prcp", "wspd"]
+LOOKBACK = 14
+learning_rate = 3e-3
+num_epochs = 2
+patience = 1
+"""
+
+# The notebook's glue between the steps.
+AFTER_Q1 = "frame = add_calendar_features(weather)\nfeatures = list(frame.columns)"
+AFTER_Q2 = """
+def scale(part):
+    return pd.DataFrame(scaler.transform(part), index=part.index, columns=part.columns)
+
+train_s, val_s, test_s = scale(train), scale(val), scale(test)
+train_w, val_w, test_w = (make_windows(p, "tmax", features, lookback=LOOKBACK) for p in (train_s, val_s, test_s))
+"""
+BEFORE_Q3 = "keras.utils.set_random_seed(42)"
+BEFORE_Q5 = """
+tmax = weather["tmax"]
+actual = tmax.reindex(test_w.dates)
+y_true = actual.to_numpy()
+y_persistence = persistence(tmax).reindex(test_w.dates).to_numpy()
+"""
+BEFORE_Q6 = """
+test_forecasts = {"LSTM": pd.Series(y_pred, index=test_w.dates),
+                  "persistence": persistence(tmax).reindex(test_w.dates)}
+"""
+
+
+def _run(code: str, namespace: dict) -> dict:
+    exec(code, namespace)  # noqa: S102 -- the course's own code
+    return namespace
+
+
+@pytest.fixture(scope="module")
+def ns():
+    """The notebook's namespace after every step, solved with the reference solutions (two epochs)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    namespace: dict = {}
+    _run(SETUP, namespace)
+    _run(q1.solution_code, namespace)
+    _run(AFTER_Q1, namespace)
+    _run(q2.solution_code, namespace)
+    _run(AFTER_Q2, namespace)
+    _run(BEFORE_Q3, namespace)
+    _run(q3.solution_code, namespace)
+    _run(q4.solution_code, namespace)
+    _run(BEFORE_Q5, namespace)
+    _run(q5.solution_code, namespace)
+    _run(BEFORE_Q6, namespace)
+    _run(q6.solution_code, namespace)
+    yield namespace
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+def test_star_import_binds_the_exercises_and_the_blank():
+    assert set(lesson05.__all__) == {"q1", "q2", "q3", "q4", "q5", "q6", "____"}
+
+
+@pytest.mark.parametrize("exercise", [q1, q2, q3, q4, q5, q6])
+def test_hints_and_solution_print(exercise, capsys):
+    exercise.hint()
+    exercise.solution()
+    out = capsys.readouterr().out
+    assert "hint 1/" in out and "solution:" in out
+
+
+# --- Step 1 -----------------------------------------------------------------------------------------------------------
+
+
+def test_q1_right(ns):
+    result = q1.evaluate(ns["weather"])
+    assert result.correct, result
+    assert "1461 rows" in result.message
+
+
+@pytest.mark.parametrize(
+    "spoil, reason",
+    [
+        (lambda w: w.drop(columns="wspd"), "lacks the column"),
+        (lambda w: w.iloc[:300], "at least 730"),
+        (lambda w: w.iloc[::-1], "increasing order"),
+        (lambda w: w.assign(tmin=w["tmin"].where(~w.index.isin(w.index[100:103]))), "missing values"),
+        (lambda w: w.drop(w.index[200:202]), "absent from the index"),
+        (lambda w: w.to_numpy(), "DataFrame"),
+    ],
+)
+def test_q1_wrong(ns, spoil, reason):
+    result = q1.evaluate(spoil(ns["weather"]))
+    assert result.status == "incorrect"
+    assert reason in result.message
+
+
+def test_q1_raw_data_with_gaps_is_caught(ns):
+    raw = ns["raw"][ns["COLUMNS"]].copy()
+    raw.iloc[50, 0] = np.nan
+    result = q1.evaluate(raw)
+    assert result.status == "incorrect" and "fill_gaps" in result.message
+
+
+def test_q1_starter_is_not_attempted():
+    assert q1.evaluate(____).status == "not attempted"
+
+
+# --- Step 2 -----------------------------------------------------------------------------------------------------------
+
+
+def test_q2_right(ns):
+    result = q2.evaluate(ns["frame"], ns["train"], ns["val"], ns["test"], ns["scaler"])
+    assert result.correct, result
+
+
+def test_q2_scaler_fitted_on_everything(ns):
+    from sklearn.preprocessing import MinMaxScaler
+
+    leaky = MinMaxScaler().fit(ns["frame"])
+    result = q2.evaluate(ns["frame"], ns["train"], ns["val"], ns["test"], leaky)
+    assert result.status == "incorrect" and "look-ahead" in result.message
+
+
+def test_q2_shuffled_split(ns):
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import MinMaxScaler
+
+    frame = ns["frame"]
+    train, rest = train_test_split(frame, train_size=0.7, shuffle=True, random_state=0)
+    val, test = train_test_split(rest, train_size=0.5, shuffle=True, random_state=0)
+    result = q2.evaluate(frame, train, val, test, MinMaxScaler().fit(train))
+    assert result.status == "incorrect" and "shuffled" in result.message
+
+
+def test_q2_wrong_range_and_unfitted(ns):
+    from sklearn.preprocessing import MinMaxScaler
+
+    args = (ns["frame"], ns["train"], ns["val"], ns["test"])
+    assert "[0, 1]" in q2.evaluate(*args, MinMaxScaler((-1, 1)).fit(ns["train"])).message
+    assert "fitted" in q2.evaluate(*args, MinMaxScaler()).message
+
+
+def test_q2_starter_is_not_attempted(ns):
+    assert q2.evaluate(ns["frame"], ____, ____, ____, ____).status == "not attempted"
+
+
+# --- Step 3 -----------------------------------------------------------------------------------------------------------
+
+
+def _model(ns, *, output=1, lookback=None, recurrent="LSTM", compiled=True):
+    import keras
+
+    w = ns["train_w"]
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(lookback or w.X.shape[1], w.X.shape[2])),
+            getattr(keras.layers, recurrent)(4),
+            keras.layers.Dense(output),
+        ]
+    )
+    if compiled:
+        model.compile(optimizer="adam", loss="mse")
+    return model
+
+
+def test_q3_right(ns):
+    result = q3.evaluate(ns["model"], ns["train_w"])
+    assert result.correct, result
+    assert "1 LSTM layer" in result.message
+
+
+@pytest.mark.parametrize(
+    "kwargs, reason",
+    [
+        ({"output": 7}, "7 unit(s)"),
+        ({"recurrent": "GRU"}, "no keras.layers.LSTM"),
+        ({"lookback": 30}, "input shape"),
+        ({"compiled": False}, "compile the model"),
+    ],
+)
+def test_q3_wrong(ns, kwargs, reason):
+    result = q3.evaluate(_model(ns, **kwargs), ns["train_w"])
+    assert result.status == "incorrect"
+    assert reason in result.message
+
+
+def test_q3_needs_the_windows(ns):
+    result = q3.evaluate(ns["model"], "train_w")
+    assert result.status == "incorrect" and "training windows" in result.message
+
+
+def test_q3_starter_is_not_attempted(ns):
+    assert q3.evaluate(____, ns["train_w"]).status == "not attempted"
+
+
+# --- Step 4 -----------------------------------------------------------------------------------------------------------
+
+
+def test_q4_right(ns):
+    result = q4.evaluate(ns["history"], ns["early_stopping"])
+    assert result.correct, result
+
+
+def test_q4_wrong(ns):
+    import keras
+
+    watching_loss = keras.callbacks.EarlyStopping(monitor="loss", restore_best_weights=True)
+    assert "'val_loss'" in q4.evaluate(ns["history"], watching_loss).message
+    keeping_last = keras.callbacks.EarlyStopping(monitor="val_loss")
+    assert "restore_best_weights" in q4.evaluate(ns["history"], keeping_last).message
+
+    class NoValidation:
+        history = {"loss": [0.2, 0.1]}
+
+    assert "validation_data" in q4.evaluate(NoValidation(), ns["early_stopping"]).message
+
+
+def test_q4_starter_is_not_attempted():
+    assert q4.evaluate(____, ____).status == "not attempted"
+
+
+# --- Step 5 -----------------------------------------------------------------------------------------------------------
+
+
+def test_q5_right(ns):
+    result = q5.evaluate(ns["results"], ns["y_true"], ns["y_pred"], ns["y_persistence"])
+    assert result.correct, result
+    assert "persistence" in result.message
+
+
+def test_q5_scaled_forecasts(ns):
+    from helpers.metrics import evaluate
+
+    scaled = ns["model"].predict(ns["test_w"].X, verbose=0)[:, 0]
+    results = evaluate(ns["y_true"], scaled, ns["y_persistence"])
+    result = q5.evaluate(results, ns["y_true"], scaled, ns["y_persistence"])
+    assert result.status == "incorrect" and "looks scaled" in result.message
+
+
+def test_q5_wrong_formulas(ns):
+    args = (ns["y_true"], ns["y_pred"], ns["y_persistence"])
+    results = dict(ns["results"], rmse=ns["results"]["mse"])
+    assert "square root" in q5.evaluate(results, *args).message
+    results = dict(ns["results"], skill=ns["results"]["skill"] + 0.2)
+    assert "skill is 1 - RMSE" in q5.evaluate(results, *args).message
+    assert "lacks" in q5.evaluate({"mse": 1.0}, *args).message
+    assert "test targets" in q5.evaluate(ns["results"], ns["y_true"], ns["y_pred"][:-3], ns["y_persistence"]).message
+
+
+def test_q5_starter_is_not_attempted(ns):
+    starter = {"mse": ____, "rmse": ____, "mae": ____, "r2": ____, "skill": ____}
+    assert q5.evaluate(starter, ns["y_true"], ____, ns["y_persistence"]).status == "not attempted"
+
+
+# --- Step 6 -----------------------------------------------------------------------------------------------------------
+
+
+def test_q6_right(ns):
+    result = q6.evaluate(ns["ax"])
+    assert result.correct, result
+
+
+def test_q6_wrong(ns):
+    import matplotlib.pyplot as plt
+
+    actual = ns["actual"]
+    fig, ax = plt.subplots()
+    ax.plot(actual.index, actual, label="actual")
+    ax.plot(actual.index, ns["y_pred"], label="LSTM")
+    ax.set(title="t", xlabel="date", ylabel="°C")
+    ax.legend()
+    assert "at least one baseline" in q6.evaluate(ax).message
+    ax.plot(actual.index, ns["y_persistence"], label="persistence")
+    ax.set_title("")
+    assert "title" in q6.evaluate(ax).message
+    plt.close(fig)
+    assert q6.evaluate("a figure").status == "incorrect"
+
+
+def test_q6_starter_is_not_attempted():
+    assert q6.evaluate(____).status == "not attempted"
+
+
+# --- Continuing with the reference ------------------------------------------------------------------------------------
+
+
+def test_answer_or_reference_keeps_a_correct_answer(ns, capsys):
+    weather = q1.answer_or_reference(ns["weather"], namespace=ns, returns="weather")
+    assert weather is ns["weather"]
+    assert "continuing with your answer" in capsys.readouterr().out
+
+
+def test_answer_or_reference_runs_the_reference_when_not_attempted(ns, capsys):
+    learner = dict(ns, weather=____, raw=____)
+    raw, weather = q1.answer_or_reference(____, namespace=learner, returns=("raw", "weather"))
+    out = capsys.readouterr().out
+    assert "not attempted yet" in out and "REFERENCE" in out and "q1.solution()" in out
+    pd.testing.assert_frame_equal(weather, ns["weather"])
+    assert learner["weather"] is ____  # the learner's variables are left alone
+
+
+def test_answer_or_reference_replaces_an_incorrect_answer(ns, capsys):
+    wrong = ns["weather"].iloc[:100]
+    learner = dict(ns, weather=wrong)
+    weather = q1.answer_or_reference(wrong, namespace=learner, returns="weather")
+    out = capsys.readouterr().out
+    assert "not correct yet" in out and "at least 730" in out
+    assert len(weather) == len(ns["weather"])
+
+
+def test_answer_or_reference_needs_every_returned_name(ns, capsys):
+    # A correct check but a blank among the returned variables still falls back to the reference.
+    learner = dict(ns, raw=____)
+    raw, _ = q1.answer_or_reference(ns["weather"], namespace=learner, returns=("raw", "weather"))
+    assert isinstance(raw, pd.DataFrame)
+    assert "REFERENCE" in capsys.readouterr().out
+
+
+# --- The notebook with the solutions filled in ------------------------------------------------------------------------
+
+
+def _solved_notebook():
+    """The notebook up to step 6, each starter cell replaced by its solution (the check line kept)."""
+    import nbformat
+
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    exercises = {"q1": q1, "q2": q2, "q3": q3, "q4": q4, "q5": q5, "q6": q6}
+    solved = 0
+    cells = []
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+            match = re.search(r"^(q[1-6])\.check\(.*\)$", cell.source, re.MULTILINE)
+            if match and "____" in cell.source:
+                keep = [line for line in cell.source.splitlines() if line.startswith("keras.utils.set_random_seed")]
+                cell.source = "\n".join([*keep, exercises[match.group(1)].solution_code, match.group(0)])
+                solved += 1
+        cells.append(cell)
+        if cell.cell_type == "code" and cell.source.startswith("ax = q6.answer_or_reference"):
+            break
+    assert solved == 6, f"found {solved} exercise cells"
+    nb.cells = cells
+    return nb
+
+
+def test_notebook_steps_pass_with_the_solutions(monkeypatch):
+    from nbclient import NotebookClient
+
+    monkeypatch.setenv("LSTM_COURSE_SMOKE", "1")
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    # The kernel must import the helpers from this checkout whether or not the package is installed.
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    nb = _solved_notebook()
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
+    text = "\n".join(
+        output.get("text", "") for cell in nb.cells if cell.cell_type == "code" for output in cell.outputs
+    )
+    for n in range(1, 7):
+        assert re.search(rf"Step {n} - \w+ - Correct", text), f"step {n} not correct:\n{text}"
+    assert "REFERENCE" not in text and "Not attempted" not in text
+    assert text.count("continuing with your answer") == 6
