@@ -25,20 +25,6 @@ def test_all_binds_the_questions_and_the_blank():
     assert set(lesson02.__all__) == {"q1", "q2", "q3", "____"}
 
 
-@pytest.mark.parametrize("exercise", [q1, q2, q3])
-def test_untouched_starter_is_not_attempted(exercise, capsys):
-    assert exercise.evaluate(____).status == "not attempted"
-    exercise.check(____)
-    assert "Not attempted" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("exercise", [q1, q2, q3])
-def test_hints_and_solution_print(exercise, capsys):
-    exercise.hint()
-    exercise.hint()
-    exercise.solution()
-    out = capsys.readouterr().out
-    assert "hint 2/2" in out and "solution" in out
 
 
 # --- q1: the forget gate ------------------------------------------------------------------------------------------

@@ -1,0 +1,45 @@
+"""Every exercise of every lesson: bound by the star import, untouched starter is "not attempted", hints and
+solution print. The lesson-specific files test each checker with right and wrong answers."""
+
+import importlib
+import pkgutil
+
+import pytest
+
+import helpers.exercises
+from helpers.exercises import Exercise, ____
+
+LESSONS = sorted(m.name for m in pkgutil.iter_modules(helpers.exercises.__path__) if m.name.startswith("lesson"))
+EXERCISES = [
+    (lesson, name, getattr(importlib.import_module(f"helpers.exercises.{lesson}"), name))
+    for lesson in LESSONS
+    for name in importlib.import_module(f"helpers.exercises.{lesson}").__all__
+    if name != "____"
+]
+
+
+def test_every_lesson_has_exercises():
+    assert LESSONS == ["lesson01", "lesson02", "lesson03", "lesson04", "lesson05"]
+    for lesson in LESSONS:
+        module = importlib.import_module(f"helpers.exercises.{lesson}")
+        assert "____" in module.__all__ and module.____ is ____
+        names = [n for n in module.__all__ if n != "____"]
+        assert names == [f"q{i}" for i in range(1, len(names) + 1)], f"{lesson} binds {names}"
+
+
+@pytest.mark.parametrize("lesson,name,exercise", EXERCISES, ids=[f"{lesson}.{name}" for lesson, name, _ in EXERCISES])
+def test_untouched_starter_is_not_attempted_and_never_raises(lesson, name, exercise, capsys):
+    assert isinstance(exercise, Exercise)
+    assert exercise.evaluate(____).status == "not attempted"
+    exercise.check(____)
+    assert "Not attempted" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("lesson,name,exercise", EXERCISES, ids=[f"{lesson}.{name}" for lesson, name, _ in EXERCISES])
+def test_hints_are_graded_and_the_solution_is_shown(lesson, name, exercise, capsys):
+    exercise.hint()
+    first = capsys.readouterr().out
+    assert "hint 1/" in first, f"{lesson}.{name} has no hint"
+    exercise.solution()
+    shown = capsys.readouterr().out
+    assert "solution" in shown and exercise.solution_code and exercise.solution_code in shown
