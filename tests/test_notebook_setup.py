@@ -80,12 +80,17 @@ def test_repo_url_is_the_one_constant():
     )
 
 
-def test_every_notebook_has_the_current_colab_cell_and_badge():
+def _tool(name: str):
+    """Import one of the maintainer scripts in tools/."""
     sys.path.insert(0, str(ROOT / "tools"))
     try:
-        sync = importlib.import_module("sync_notebooks")
+        return importlib.import_module(name)
     finally:
         sys.path.remove(str(ROOT / "tools"))
+
+
+def test_every_notebook_has_the_current_colab_cell_and_badge():
+    sync = _tool("sync_notebooks")
     assert NOTEBOOKS, "no notebooks found"
     for path in NOTEBOOKS:
         nb = nbformat.read(path, as_version=4)
@@ -98,11 +103,7 @@ def test_every_notebook_has_the_current_colab_cell_and_badge():
 
 
 def test_notebooks_are_clean_and_executed():
-    sys.path.insert(0, str(ROOT / "tools"))
-    try:
-        runner = importlib.import_module("run_notebooks")
-    finally:
-        sys.path.remove(str(ROOT / "tools"))
+    runner = _tool("run_notebooks")
     for path in NOTEBOOKS:
         nb = nbformat.read(path, as_version=4)
         assert runner.problems(nb) == [], f"{path.name}: run tools/run_notebooks.py --clean"
