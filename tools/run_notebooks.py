@@ -5,7 +5,7 @@
     python tools/run_notebooks.py --check                            # fail on execution noise in committed notebooks
     python tools/run_notebooks.py --clean notebooks/*.ipynb          # only clean metadata, keep outputs
 
-"Clean" means: no per-cell execution timestamps, no widget state, no kernel-specific language metadata beyond the
+"Clean" means: no per-cell execution timestamps, no widget state or widget views, no kernel-specific language metadata beyond the
 kernelspec, consecutive execution counts. Outputs stay: they are what a learner reads on GitHub.
 """
 
@@ -38,6 +38,9 @@ def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         if cell.cell_type == "code":
             for output in cell.get("outputs", []):
                 output.get("metadata", {}).pop("execution", None)
+                # A widget's view points at a model id that changes every run and whose state is not saved: keep
+                # only its text form, which is what GitHub shows anyway.
+                output.get("data", {}).pop("application/vnd.jupyter.widget-view+json", None)
     nb.nbformat, nb.nbformat_minor = 4, 4
     return nb
 
@@ -54,6 +57,8 @@ def problems(nb: nbformat.NotebookNode) -> list[str]:
         if cell.cell_type == "code":
             if any(o.get("output_type") == "error" for o in cell.outputs):
                 found.append(f"cell {i} holds an error output")
+            if any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in cell.outputs):
+                found.append(f"cell {i} holds a widget view (its model id changes every run)")
             if cell.execution_count is not None:
                 count += 1
                 if cell.execution_count != count:
