@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: setup lab test notebooks check-notebooks benchmark clean
 
-$(STAMP): pyproject.toml requirements.txt requirements-dev.txt
+$(STAMP): pyproject.toml requirements.txt requirements-dev.txt requirements-snapshots.txt
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 11) <= v <= (3, 13) else "This course needs Python 3.11, 3.12 or 3.13 (TensorFlow has no wheels for %d.%d). Fix: make lab PYTHON=python3.12" % v)'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
