@@ -19,8 +19,11 @@ $(STAMP): pyproject.toml requirements.txt requirements-dev.txt requirements-snap
 
 setup: $(STAMP)
 
+# Inside a container you are often root, which Jupyter refuses unless told it is deliberate.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: setup
-	$(BIN)/jupyter lab notebooks/00_index.ipynb
+	$(BIN)/jupyter lab $(ALLOW_ROOT) notebooks/00_index.ipynb
 
 test: setup
 	$(BIN)/python -m pytest
