@@ -236,6 +236,14 @@ def check_training(history: Any, early_stopping: Any) -> str:
     return f"{len(logs['loss'])} epochs, best validation loss {min(logs['val_loss']):.4g} at epoch {best}."
 
 
+#: The second hint of every training step: what the callback does and how to build it.
+EARLY_STOPPING_HINT = (
+    "early_stopping = keras.callbacks.EarlyStopping(monitor='val_loss', patience=patience, "
+    "restore_best_weights=True) stops when the validation loss has not improved for `patience` epochs and keeps "
+    "the best weights."
+)
+
+
 def training_exercise(*, hints: Sequence[str], solution: str, name: str = "Step 4 - training") -> Exercise:
     return Exercise(name, check_training, hints, solution)
 

@@ -128,9 +128,7 @@ q4 = AssignmentStep(
     hints=[
         "model.fit(X_train, y_train, validation_data=(X_val, y_val), epochs=num_epochs, callbacks=[early_stopping]) "
         "returns the History to check.",
-        "early_stopping = keras.callbacks.EarlyStopping(monitor='val_loss', patience=patience, "
-        "restore_best_weights=True) stops when the validation loss has not improved for `patience` epochs and keeps "
-        "the best weights.",
+        assignment.EARLY_STOPPING_HINT,
     ],
     solution="""
         early_stopping = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
