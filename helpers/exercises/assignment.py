@@ -1,14 +1,13 @@
 """Checkers for the assignment's six steps, shared by lesson 04 (stocks) and lesson 05 (weather).
 
-Each ``*_exercise`` factory returns an :class:`~helpers.exercises.core.Exercise` whose checker inspects what the
-learner built and explains what is wrong in terms of the lesson (a scaler that saw the test data, a shuffled split,
-metrics computed in scaled units, a plot without a baseline, ...). The lesson modules give each one its own hints
-and reference solution.
+Each ``check_*`` function inspects what the learner built and explains what is wrong in terms of the lesson (a
+scaler that saw the test data, a shuffled split, metrics computed in scaled units, a plot without a baseline, ...).
+The lesson modules wrap them in :class:`AssignmentStep` objects with their own hints and reference solutions.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -17,12 +16,13 @@ from helpers.exercises.core import ____, Exercise, Incorrect, NotAttempted, is_b
 
 __all__ = [
     "AssignmentStep",
-    "data_exercise",
-    "preprocessing_exercise",
-    "model_exercise",
-    "training_exercise",
-    "evaluation_exercise",
-    "visualization_exercise",
+    "EARLY_STOPPING_HINT",
+    "check_data",
+    "check_preprocessing",
+    "check_model",
+    "check_training",
+    "check_evaluation",
+    "check_figure",
 ]
 
 
@@ -96,11 +96,6 @@ def check_data(frame: Any, *, columns: Sequence[str], min_rows: int) -> str:
     return f"{len(frame)} rows from {frame.index[0].date()} to {frame.index[-1].date()}."
 
 
-def data_exercise(*, columns: Sequence[str], min_rows: int, hints: Sequence[str], solution: str,
-                  name: str = "Step 1 - data") -> Exercise:
-    return Exercise(name, lambda frame: check_data(frame, columns=columns, min_rows=min_rows), hints, solution)
-
-
 # --- Step 2: preprocessing ----------------------------------------------------------------------------------------
 
 
@@ -166,10 +161,6 @@ def check_preprocessing(frame: Any, train: Any, val: Any, test: Any, scaler: Any
     raise Incorrect("your scaler's minimum/maximum do not match the training part: fit it on train only.")
 
 
-def preprocessing_exercise(*, hints: Sequence[str], solution: str, name: str = "Step 2 - preprocessing") -> Exercise:
-    return Exercise(name, check_preprocessing, hints, solution)
-
-
 # --- Step 3: model building --------------------------------------------------------------------------------------
 
 
@@ -201,12 +192,6 @@ def check_model(model: Any, *, lookback: int | None = None, n_features: int | No
         notes.append("recurrent_dropout > 0 disables the fast cuDNN kernel on a GPU; a Dropout layer does not")
     n_params = model.count_params()
     return f"{len(lstms)} LSTM layer(s), {n_params:,} parameters" + (f" (note: {notes[0]})." if notes else ".")
-
-
-def model_exercise(*, lookback: int, n_features: int, horizon: int = 1, hints: Sequence[str], solution: str,
-                   name: str = "Step 3 - model") -> Exercise:
-    return Exercise(name, lambda model: check_model(model, lookback=lookback, n_features=n_features,
-                                                    horizon=horizon), hints, solution)
 
 
 # --- Step 4: training -------------------------------------------------------------------------------------------
@@ -244,10 +229,6 @@ EARLY_STOPPING_HINT = (
 )
 
 
-def training_exercise(*, hints: Sequence[str], solution: str, name: str = "Step 4 - training") -> Exercise:
-    return Exercise(name, check_training, hints, solution)
-
-
 # --- Step 5: evaluation -----------------------------------------------------------------------------------------
 
 METRICS = ("mse", "rmse", "mae", "r2", "skill")
@@ -279,10 +260,6 @@ def check_evaluation(results: Any, y_true: Any, y_pred: Any, y_persistence: Any,
             raise Incorrect(f"{name} = {got:.6g}, but recomputed from y_true and y_pred it is {want:.6g}: {reason}.")
     verdict = "beats" if expected["skill"] > 0 else "does not beat"
     return f"RMSE {expected['rmse']:.4g}, skill {expected['skill']:+.3f}: your model {verdict} persistence."
-
-
-def evaluation_exercise(*, hints: Sequence[str], solution: str, name: str = "Step 5 - evaluation") -> Exercise:
-    return Exercise(name, check_evaluation, hints, solution)
 
 
 # --- Step 6: visualization --------------------------------------------------------------------------------------
@@ -320,13 +297,3 @@ def check_figure(figure: Any, *, min_lines: int = 3) -> str:
                                                         mdates.ConciseDateFormatter)):
         raise Incorrect("the x axis should show dates: plot against the test dates (a DatetimeIndex).")
     return f"{len(lines)} lines: {', '.join(t.get_text() for t in legend.get_texts())}."
-
-
-def visualization_exercise(*, hints: Sequence[str], solution: str, min_lines: int = 3,
-                           name: str = "Step 6 - visualization") -> Exercise:
-    return Exercise(name, lambda figure: check_figure(figure, min_lines=min_lines), hints, solution)
-
-
-def exercise_from(checker: Callable[..., Any], *, name: str, hints: Sequence[str], solution: str) -> Exercise:
-    """Wrap any checker of this module (or a lesson's own) as an exercise."""
-    return Exercise(name, checker, hints, solution)
