@@ -60,11 +60,6 @@ def colab_badge(notebook: str, repo_url: str = REPO_URL, branch: str = REPO_BRAN
     return f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({link})"
 
 
-def in_colab() -> bool:
-    """True when running inside Google Colab."""
-    return "google.colab" in sys.modules
-
-
 def smoke_mode() -> bool:
     """True when :data:`SMOKE_ENV` is set to a true value (``1``, ``true``, ``yes``, ``on``)."""
     return os.environ.get(SMOKE_ENV, "").strip().lower() in {"1", "true", "yes", "on"}

@@ -35,7 +35,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from helpers.data import STOCK_COLUMNS, _atomic_write, _frame_to_csv_bytes  # noqa: E402 -- needs sys.path above
+from helpers.data import STOCK_COLUMNS, _atomic_write, _frame_to_csv_bytes, _sha256  # noqa: E402 -- needs sys.path above
 
 DATA = ROOT / "data"
 README = DATA / "README.md"
@@ -76,10 +76,6 @@ WEATHER_UNITS = {
 }
 
 
-def _file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _source_file(package: str, relative: str) -> Path:
     """A data file shipped inside an installed package."""
     module = __import__(package)
@@ -87,7 +83,7 @@ def _source_file(package: str, relative: str) -> Path:
 
 
 def _check_source(key: str, path: Path, accept_new: bool) -> str:
-    digest = _file_sha256(path)
+    digest = _sha256(path)
     if digest != SOURCE_SHA256[key] and not accept_new:
         raise SystemExit(
             f"{path} has SHA-256 {digest}, not the reviewed {SOURCE_SHA256[key]}: the package's data changed. "
