@@ -35,7 +35,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from helpers.data import STOCK_COLUMNS, _atomic_write, _frame_to_csv_bytes, _sha256  # noqa: E402 -- needs sys.path above
+from helpers.data import STOCK_COLUMNS  # noqa: E402 -- importable only once ROOT is on sys.path
+from helpers.storage import atomic_write, frame_to_csv_bytes, sha256  # noqa: E402 -- likewise
 
 DATA = ROOT / "data"
 README = DATA / "README.md"
@@ -83,7 +84,7 @@ def _source_file(package: str, relative: str) -> Path:
 
 
 def _check_source(key: str, path: Path, accept_new: bool) -> str:
-    digest = _sha256(path)
+    digest = sha256(path)
     if digest != SOURCE_SHA256[key] and not accept_new:
         raise SystemExit(
             f"{path} has SHA-256 {digest}, not the reviewed {SOURCE_SHA256[key]}: the package's data changed. "
@@ -166,7 +167,7 @@ def build(accept_new: bool = False) -> dict[Path, bytes]:
 
     def add(kind: str, name: str, description: str, frame: pd.DataFrame, provenance: dict) -> None:
         relative = f"snapshots/{kind}_{name}.csv"
-        payload = _frame_to_csv_bytes(frame)
+        payload = frame_to_csv_bytes(frame)
         outputs[DATA / relative] = payload
         entries.append(
             {
@@ -242,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         return 1 if changed else 0
     for path in changed:
-        _atomic_write(path, outputs[path])
+        atomic_write(path, outputs[path])
     if not changed:
         print("all snapshot files are up to date")
     return 0
