@@ -114,9 +114,6 @@ class Split:
     def __iter__(self) -> Iterator[pd.DataFrame]:
         return iter((self.train, self.val, self.test))
 
-    def sizes(self) -> dict[str, int]:
-        return {"train": len(self.train), "val": len(self.val), "test": len(self.test)}
-
     def describe(self) -> pd.DataFrame:
         """One row per part: rows, first and last date."""
         return pd.DataFrame(

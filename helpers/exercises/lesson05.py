@@ -25,8 +25,6 @@ __all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "____"]
 #: The weather columns the assignment uses (meteostat names): daily maximum and minimum temperature (degrees C),
 #: precipitation (mm) and mean wind speed (km/h).
 COLUMNS = ("tmax", "tmin", "prcp", "wspd")
-#: What the models forecast: tomorrow's maximum temperature.
-TARGET = "tmax"
 #: Fewest rows step 1 accepts: two years, so that climatology has a year of training data.
 MIN_ROWS = 730
 
