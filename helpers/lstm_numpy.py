@@ -74,7 +74,7 @@ def split_gates(weights: np.ndarray) -> dict[str, np.ndarray]:
             f"the last axis has {weights.shape[-1]} entries, which is not 4 * units. Fix: pass an LSTM kernel, "
             "recurrent kernel or bias as Keras stores it."
         )
-    return dict(zip(GATE_ORDER, np.split(weights, 4, axis=-1)))
+    return dict(zip(GATE_ORDER, np.split(weights, 4, axis=-1), strict=True))
 
 
 def _float_dtype(*arrays: np.ndarray) -> np.dtype:

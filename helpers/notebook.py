@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import random
 import sys
 import warnings
-
-import numpy as np
 
 #: Environment variable that switches every notebook to smoke mode (few epochs, small data). Tests set it to 1.
 SMOKE_ENV = "LSTM_COURSE_SMOKE"
@@ -24,9 +21,7 @@ def smoke_mode() -> bool:
 
 
 def seed_everything(seed: int = 42) -> None:
-    """Seed Python, NumPy and TensorFlow (through Keras) so the same seed gives the same numbers on CPU."""
-    random.seed(seed)
-    np.random.seed(seed)
+    """Seed Python, NumPy and TensorFlow (``keras.utils.set_random_seed`` does all three): same seed, same numbers."""
     import_tensorflow()  # imported here: plain helpers (data, metrics) must not pay TensorFlow's start-up time
     import keras
 
@@ -76,8 +71,8 @@ def import_tensorflow():
     """Import TensorFlow without its start-up chatter on stderr; returns the module."""
     quiet()
     with _stderr_to_devnull():
-        import tensorflow as tf
         import keras  # noqa: F401  (imported inside too: it may load more native libraries)
+        import tensorflow as tf
 
         # Touch the device list so the CUDA probe happens now, silenced, rather than in a later cell.
         tf.config.list_physical_devices()

@@ -102,7 +102,7 @@ def plot_forecast(
 def plot_split(series: pd.Series, split, *, ax=None, title: str = "Chronological split", ylabel: str = "value"):
     """One series coloured by train / validation / test part (``split`` from ``chronological_split``)."""
     ax = _ax(ax)
-    for name, part in zip(("train", "validation", "test"), split):
+    for name, part in zip(("train", "validation", "test"), split, strict=True):
         values = part[series.name] if isinstance(part, pd.DataFrame) and series.name in part else series.loc[part.index]
         ax.plot(values.index, values.to_numpy(), color=PALETTE[name], linewidth=0.9,
                 label=f"{name} ({len(values)} days)")

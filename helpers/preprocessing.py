@@ -12,8 +12,8 @@ The order matters and is the point of the assignment's step 2:
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -22,7 +22,9 @@ from sklearn.preprocessing import MinMaxScaler
 from helpers.errors import PreprocessingError
 
 
-def validate_frame(frame: pd.DataFrame, columns: Sequence[str] | None = None, *, allow_nan: bool = False) -> pd.DataFrame:
+def validate_frame(
+    frame: pd.DataFrame, columns: Sequence[str] | None = None, *, allow_nan: bool = False
+) -> pd.DataFrame:
     """Check that ``frame`` is fit for forecasting and return it with only ``columns`` (all if None).
 
     Raises :class:`PreprocessingError` naming the problem and the fix for: not a DataFrame, no DatetimeIndex,
@@ -207,6 +209,13 @@ class Windows:
         return self.X[:, -1, self.features.index(self.target)]
 
 
+def _feature_list(frame: pd.DataFrame, features: Sequence[str] | str | None) -> list[str]:
+    """``features`` as a list: every column when None, one column when a string."""
+    if features is None:
+        return list(frame.columns)
+    return [features] if isinstance(features, str) else list(features)
+
+
 def _check_window_args(n_rows: int, lookback: int, horizon: int) -> None:
     if int(lookback) != lookback or lookback < 1:
         raise PreprocessingError(f"lookback must be a positive integer, got {lookback!r}.")
@@ -232,7 +241,7 @@ def make_windows(
 
     ``features=None`` uses every column. Inputs are float32, as Keras expects.
     """
-    features = list(frame.columns) if features is None else ([features] if isinstance(features, str) else list(features))
+    features = _feature_list(frame, features)
     if target not in frame.columns:
         raise PreprocessingError(f"unknown target column {target!r}; the frame has {list(frame.columns)}.")
     validate_frame(frame, list(dict.fromkeys([*features, target])))
@@ -280,7 +289,7 @@ def make_dataset(
     """
     import keras
 
-    features = list(frame.columns) if features is None else ([features] if isinstance(features, str) else list(features))
+    features = _feature_list(frame, features)
     if target not in frame.columns:
         raise PreprocessingError(f"unknown target column {target!r}; the frame has {list(frame.columns)}.")
     validate_frame(frame, list(dict.fromkeys([*features, target])))

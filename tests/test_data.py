@@ -94,7 +94,7 @@ def yf_failure(tickers, start=None, end=None, **kwargs):
     logging.getLogger("yfinance").error("\n1 Failed download:")
     logging.getLogger("yfinance").error(f"['{tickers}']: DNSError('Could not resolve host: query2.finance.yahoo.com')")
     print("1 Failed download:", file=sys.stderr)
-    warnings.warn("The inplace keyword in DataFrame.rename is deprecated", DeprecationWarning)
+    warnings.warn("The inplace keyword in DataFrame.rename is deprecated", DeprecationWarning, stacklevel=2)
     columns = pd.MultiIndex.from_product([["Adj Close", "Close", "High", "Low", "Open", "Volume"], [tickers]],
                                          names=["Price", "Ticker"])
     return pd.DataFrame(columns=columns, index=pd.DatetimeIndex([], name="Date"))

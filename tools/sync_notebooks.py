@@ -40,7 +40,8 @@ def colab_cell_source(repo_url: str = REPO_URL, branch: str = REPO_BRANCH) -> st
     It is plain Python (no ``!`` magics) so that a test can run it with a simulated ``google.colab`` module.
     """
     packages = ", ".join(f'"{p}"' for p in COLAB_PACKAGES)
-    return f'''# On Colab: fetch the course (helpers + offline data) and install only what Colab lacks. Elsewhere: nothing.
+    return f'''\
+# On Colab: fetch the course (helpers + offline data) and install only what Colab lacks. Elsewhere: nothing.
 import os
 import subprocess
 import sys
@@ -130,7 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     synced = synced_readme(readme, nbformat.read(ROOT / "notebooks" / "00_index.ipynb", as_version=4))
     if synced != readme:
         if args.check:
-            print("README.md: the lesson table differs from notebooks/00_index.ipynb. Fix: python tools/sync_notebooks.py")
+            print(
+                "README.md: the lesson table differs from notebooks/00_index.ipynb. Fix: python tools/sync_notebooks.py"
+            )
             status = 1
         else:
             readme_path.write_text(synced, encoding="utf-8")
