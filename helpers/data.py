@@ -58,6 +58,7 @@ from helpers.errors import DataError, DataUnavailableError, SnapshotCorruptError
 __all__ = [
     "DATA_ENV",
     "LIVE_DEFAULT_START",
+    "OFFLINE_ENV",
     "STOCK_COLUMNS",
     "WEATHER_COLUMNS",
     "available_offline",
@@ -69,6 +70,10 @@ __all__ = [
 
 #: Environment variable that moves the data directory (tests point it at a temporary copy).
 DATA_ENV = "LSTM_COURSE_DATA"
+
+#: Environment variable that keeps the loaders off the network (``python -m helpers.grade`` sets it): when it is true,
+#: ``source="auto"`` acts as ``"offline"`` and ``source="live"`` is refused with a clear error.
+OFFLINE_ENV = "LSTM_COURSE_OFFLINE"
 
 #: Columns of every stock frame, in this order.
 STOCK_COLUMNS = ("Open", "High", "Low", "Close", "Volume")
@@ -153,6 +158,13 @@ def _rel(path: Path) -> str:
 def _check_source(source: str) -> str:
     if source not in _SOURCES:
         raise DataError(f"source={source!r} is not one of {', '.join(map(repr, _SOURCES))}.")
+    if source != "offline" and os.environ.get(OFFLINE_ENV, "").strip().lower() in {"1", "true", "yes", "on"}:
+        if source == "live":
+            raise DataUnavailableError(
+                f"source='live' needs the network, but {OFFLINE_ENV} is set (grading runs offline). Fix: load the "
+                "course's offline data with source='auto' or source='offline'."
+            )
+        return "offline"
     return source
 
 
