@@ -240,7 +240,8 @@ def grade_notebook(path: str | os.PathLike, *, timeout: float = DEFAULT_TIMEOUT,
         grade.notes.append(f"not a readable notebook ({type(exc).__name__}: {_short(str(exc), 120)})")
         return grade
 
-    with tempfile.TemporaryDirectory(prefix="lstm-grade-") as tmp_name:
+    # ignore_cleanup_errors: files the notebook left read-only must not turn a graded row into a crash.
+    with tempfile.TemporaryDirectory(prefix="lstm-grade-", ignore_cleanup_errors=True) as tmp_name:
         tmp = Path(tmp_name)
         # What the notebook needs: itself and the course's data (a copy, so the course's own files stay untouched).
         shutil.copy2(path, tmp / path.name)
@@ -252,7 +253,7 @@ def grade_notebook(path: str | os.PathLike, *, timeout: float = DEFAULT_TIMEOUT,
 
         deadline: list[float] = []
         current = {"index": -1}
-        stopped: tuple[str, str] | None = None  # the source of the cell that hit the time limit, and why
+        stopped: tuple[str, str] | None = None  # the source of the cell where the run stopped, and why
 
         def remaining(cell) -> float:
             if not deadline:  # the clock starts with the first cell, not with the kernel's start
@@ -285,8 +286,10 @@ def grade_notebook(path: str | os.PathLike, *, timeout: float = DEFAULT_TIMEOUT,
                                f"{_first_line(nb.cells[index].source)}")
         except DeadKernelError:
             index = current["index"]
+            source = nb.cells[index].source if index >= 0 else ""
+            stopped = (source, f"the kernel died in cell {index}")
             grade.notes.append(f"the kernel died in cell {index} (out of memory, or the notebook ended Python): "
-                               f"{_first_line(nb.cells[index].source) if index >= 0 else ''}{_tail(kernel_log)}")
+                               f"{_first_line(source)}{_tail(kernel_log)}")
         except Exception as exc:  # the kernel would not start, or nbclient failed: this row only
             grade.notes.append(f"could not run the notebook ({type(exc).__name__}: {_short(str(exc), 160)})"
                                f"{_tail(kernel_log)}")
@@ -369,7 +372,11 @@ def grade_all(paths: Sequence[str | os.PathLike], *, timeout: float = DEFAULT_TI
 
     if jobs == 1:
         for i, (path, name) in enumerate(zip(paths, names, strict=True)):
-            done(i, grade_notebook(path, timeout=timeout, smoke=smoke, name=name))
+            try:
+                grade = grade_notebook(path, timeout=timeout, smoke=smoke, name=name)
+            except Exception as exc:  # e.g. no room left to copy it: still a row, and the class goes on
+                grade = Grade(name, str(path), notes=[f"grading failed ({type(exc).__name__}: {exc})"])
+            done(i, grade)
     else:
         # Separate processes: one kernel's trouble (or nbclient's) cannot reach the other submissions.
         with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
