@@ -30,6 +30,7 @@ checked, and its live source (None for a kind that is served from snapshots only
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ __all__ = [
     "DATA_ENV",
     "KINDS",
     "LIVE_DEFAULT_START",
+    "OFFLINE_ENV",
     "STOCK_COLUMNS",
     "WEATHER_COLUMNS",
     "available_offline",
@@ -64,6 +66,10 @@ WEATHER_COLUMNS = ("temp", "tmin", "tmax", "rhum", "prcp", "snwd", "wspd", "wpgt
 
 #: First day of a live download when ``start`` is None (yfinance and meteostat both need a start).
 LIVE_DEFAULT_START = pd.Timestamp("2000-01-01")
+
+#: Environment variable that keeps the loaders off the network (``python -m helpers.grade`` sets it): when it is true,
+#: ``source="auto"`` acts as ``"offline"`` and ``source="live"`` is refused with a clear error.
+OFFLINE_ENV = "LSTM_COURSE_OFFLINE"
 
 #: Values of the loaders' ``source`` argument.
 SOURCES = ("auto", "offline", "live")
@@ -198,6 +204,13 @@ def _load(kind: str, name: Any, start: Any, end: Any, source: str) -> pd.DataFra
     name = spec.clean_name(name)
     if source not in SOURCES:
         raise DataError(f"source={source!r} is not one of {', '.join(map(repr, SOURCES))}.")
+    if source != "offline" and os.environ.get(OFFLINE_ENV, "").strip().lower() in {"1", "true", "yes", "on"}:
+        if source == "live":
+            raise DataUnavailableError(
+                f"source='live' needs the network, but {OFFLINE_ENV} is set (grading runs offline). Fix: load the "
+                "course's offline data with source='auto' or source='offline'."
+            )
+        source = "offline"
     what = f"{kind} data for {name!r}"
     start_day, end_day = _to_day(start, "start"), _to_day(end, "end")
     if start_day is not None and end_day is not None and end_day < start_day:

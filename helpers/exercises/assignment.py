@@ -47,8 +47,8 @@ class AssignmentStep(Exercise):
     """
 
     def __init__(self, label: str, *args: Any, **kwargs: Any) -> None:
+        self.label = label  # before Exercise.__init__, which records the step under this label
         super().__init__(*args, **kwargs)
-        self.label = label
 
     def answer_or_reference(self, *check_args: Any, namespace: Mapping[str, Any], returns: str | Sequence[str]):
         """Your answer if ``check(*check_args)`` passes, else the reference solution's, announced loudly.

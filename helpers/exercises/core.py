@@ -11,14 +11,24 @@ raises :class:`Incorrect` with a specific reason when it is wrong. Starter code 
 among the arguments, a learner function that still raises ``NotImplementedError`` or returns a blank, or a checker
 that raises :class:`NotAttempted` gives "not attempted". Errors in the learner's own code become "incorrect" with the
 error's message: ``check()`` never raises, so a notebook with untouched starter code runs top to bottom.
+
+For grading (:mod:`helpers.grade`), every exercise also leaves a machine-readable record when the environment variable
+:data:`RECORD_ENV` names a file: one JSON line when the exercise is created (``"event": "step"``: the steps a lesson
+declares, so a step whose cells were deleted still shows up) and one per verdict (``"event": "check"``, with the
+status and the message). Without the variable nothing is written and nothing changes for the learner.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+#: Environment variable naming the file in which exercises append their grading records (set by helpers.grade).
+RECORD_ENV = "LSTM_COURSE_GRADE_RECORD"
 
 
 class Blank:
@@ -51,6 +61,23 @@ def is_blank(value: Any) -> bool:
     if isinstance(value, dict):
         return any(is_blank(v) for v in value.values())
     return False
+
+
+def record(event: dict[str, Any]) -> None:
+    """Append ``event`` as one JSON line to the file named by :data:`RECORD_ENV`; do nothing when it is unset.
+
+    One ``write`` of one line in append mode, so records of a run that is killed part-way stay readable up to the last
+    complete line. A failure to write is swallowed: grading must never break a learner's notebook.
+    """
+    path = os.environ.get(RECORD_ENV, "").strip()
+    if not path:
+        return
+    try:
+        line = json.dumps(event, default=str, ensure_ascii=True) + "\n"
+        with open(path, "a", encoding="utf-8") as sink:
+            sink.write(line)
+    except (OSError, TypeError, ValueError):
+        pass
 
 
 class Incorrect(Exception):
@@ -116,6 +143,9 @@ class Exercise:
         The message shown while the starter code is untouched.
     """
 
+    #: The name a notebook binds the exercise to (``"q3"``), when the exercise knows it; grading records use it.
+    label: str | None = None
+
     def __init__(
         self,
         name: str,
@@ -130,12 +160,28 @@ class Exercise:
         self._solution = textwrap.dedent(solution).strip()
         self._not_attempted = not_attempted
         self._hints_shown = 0
+        record({"event": "step", "step": self.key, "name": self.name})
 
     def __repr__(self) -> str:
         return f"<Exercise {self.name}: .check(...), .hint(), .solution()>"
 
+    @property
+    def key(self) -> str:
+        """How grading records name this exercise: its ``label`` (``"q3"``) if it has one, else its ``name``."""
+        return self.label or self.name
+
     def evaluate(self, *answers: Any, **kw_answers: Any) -> CheckResult:
-        """Check the answers and return the result without printing (the tests use this)."""
+        """Check the answers and return the result without printing (the tests use this).
+
+        Every verdict is also recorded for grading (see :func:`record`), whichever way it was asked for:
+        ``check()``, ``answer_or_reference()`` or ``evaluate()`` itself.
+        """
+        result = self._verdict(*answers, **kw_answers)
+        record({"event": "check", "step": self.key, "name": self.name, "status": result.status,
+                "message": result.message})
+        return result
+
+    def _verdict(self, *answers: Any, **kw_answers: Any) -> CheckResult:
         if any(is_blank(a) for a in answers) or any(is_blank(a) for a in kw_answers.values()):
             return CheckResult("not attempted", self._not_attempted)
         try:
