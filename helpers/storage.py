@@ -174,7 +174,8 @@ def snapshot(kind: str, name: str) -> LocalCopy | None:
     """The shipped snapshot of ``kind``/``name``, or None when the manifest lists none."""
     for entry in manifest()["snapshots"]:
         if entry["kind"] == kind and entry["name"] == name:
-            first, last = pd.Timestamp(entry["first"]), pd.Timestamp(entry["last"])
+            # A day-level interval: a sub-daily snapshot that starts at 09:51 still "covers" a request for that day.
+            first, last = pd.Timestamp(entry["first"]).normalize(), pd.Timestamp(entry["last"]).normalize()
             return LocalCopy("snapshot", data_dir() / entry["file"], entry["sha256"], first, last)
     return None
 
