@@ -77,8 +77,8 @@ def run_one(spec: dict, seed: int, smoke: bool) -> dict:
     if spec["season"]:
         forecasts["seasonal naive"] = baselines.seasonal_naive(series, season=spec["season"],
                                                                horizon=horizon).reindex(test_w.dates).to_numpy()
-    forecasts["ridge"] = preprocessing.inverse_scale(scaler, baselines.LinearBaseline().fit(train_w).predict(test_w),
-                                                     target)
+    ridge = baselines.LinearBaseline().fit(train_w)
+    forecasts["ridge"] = preprocessing.inverse_scale(scaler, ridge.predict(test_w), target)
     import keras
 
     keras.utils.set_random_seed(seed)
@@ -111,7 +111,8 @@ def _markdown(table: pd.DataFrame) -> str:
 
     head = ["", *map(str, table.columns)]
     lines = ["| " + " | ".join(head) + " |", "| " + " | ".join(["---"] * len(head)) + " |"]
-    lines += ["| " + " | ".join([str(i), *map(cell, row)]) + " |" for i, row in zip(table.index, table.to_numpy())]
+    rows = zip(table.index, table.to_numpy(), strict=True)
+    lines += ["| " + " | ".join([str(i), *map(cell, row)]) + " |" for i, row in rows]
     return "\n".join(lines)
 
 
@@ -126,8 +127,9 @@ def main(argv: list[str] | None = None) -> None:
     for spec in DATASETS:
         for seed in range(args.seeds):
             row = run_one(spec, seed, args.smoke)
-            print(f"{row['data']:26s} seed {seed}: LSTM skill {row['skill lstm']:+.3f}, ridge {row['skill ridge']:+.3f},"
-                  f" DM p {row['dm_p']:.3g}, {row['epochs']} epochs, {row['fit_s']:.0f} s", flush=True)
+            print(f"{row['data']:26s} seed {seed}: LSTM skill {row['skill lstm']:+.3f}, "
+                  f"ridge {row['skill ridge']:+.3f}, DM p {row['dm_p']:.3g}, {row['epochs']} epochs, "
+                  f"{row['fit_s']:.0f} s", flush=True)
             rows.append(row)
     table = pd.DataFrame(rows)
     columns = [c for c in table.columns if c not in ("data", "seed")]
@@ -137,8 +139,8 @@ def main(argv: list[str] | None = None) -> None:
     text = "\n".join([
         "# Lesson 06's recipe on the sub-daily snapshots",
         "",
-        f"{args.seeds} seed(s), {'SMOKE' if args.smoke else 'full'} mode, {dt.date.today()}, Keras {keras.__version__}; "
-        "written by `benchmarks/benchmark_sensors.py` (how: its docstring).",
+        f"{args.seeds} seed(s), {'SMOKE' if args.smoke else 'full'} mode, {dt.date.today()}, "
+        f"Keras {keras.__version__}; written by `benchmarks/benchmark_sensors.py` (how: its docstring).",
         "",
         "## Median over seeds",
         "",

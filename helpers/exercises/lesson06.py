@@ -1,9 +1,9 @@
 """Exercises of lesson 06, the sensor assignment: forecast a continuous glucose monitor's reading 30 minutes ahead.
 
-``from helpers.exercises.lesson06 import *`` binds ``q1`` ... ``q6`` (the assignment's six steps) and the blank
-``____``. The checkers are the shared ones of :mod:`helpers.exercises.assignment`, with the checks this series needs:
-gaps left as gaps (never filled across hours without readings), windows that never cross a gap, forecasts in mg/dL,
-the Clarke error grid and the Diebold-Mariano test.
+``from helpers.exercises.lesson06 import ____, q1, q2, q3, q4, q5, q6`` binds the assignment's six steps and the
+blank ``____``. The checkers are the shared ones of :mod:`helpers.exercises.assignment`, with the checks this series
+needs: gaps left as gaps (never filled across hours without readings), windows that never cross a gap, forecasts in
+mg/dL, the Clarke error grid and the Diebold-Mariano test.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pandas as pd
 
 from helpers.exercises import assignment
 from helpers.exercises.assignment import AssignmentStep
-from helpers.exercises.core import ____, Incorrect
+from helpers.exercises.core import Incorrect, ____
 
 __all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "____"]
 
