@@ -5,7 +5,7 @@ module (``from helpers import preprocessing`` then ``preprocessing.make_windows(
 pandas but not TensorFlow, scikit-learn or matplotlib: the modules that need those import them.
 """
 
-from helpers.data import available_offline, find_stations, load_stock, load_weather
+from helpers.data import available_offline, find_stations, load_sensor, load_stock, load_traffic, load_weather
 from helpers.errors import CourseError, DataError, DataUnavailableError, PreprocessingError, SnapshotCorruptError
 
 __version__ = "0.1.0"
@@ -18,6 +18,8 @@ __all__ = [
     "SnapshotCorruptError",
     "available_offline",
     "find_stations",
+    "load_sensor",
     "load_stock",
+    "load_traffic",
     "load_weather",
 ]

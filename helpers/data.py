@@ -1,9 +1,11 @@
-"""Load the course's time series: daily stock prices and daily weather, offline first.
+"""Load the course's time series: daily stock prices and weather, sensor readings and traffic counts, offline first.
 
-Three public loaders and one catalogue:
+Five public loaders and one catalogue:
 
 * :func:`load_stock` -- daily OHLCV prices (from a shipped snapshot, the live cache, or Yahoo Finance via yfinance);
 * :func:`load_weather` -- daily weather observations of one station (snapshot, cache, or meteostat);
+* :func:`load_sensor` -- sensor readings on their regular grid (continuous glucose monitor, every 5 minutes);
+* :func:`load_traffic` -- traffic counts (US flight departures per hour);
 * :func:`find_stations` -- weather stations near a point (meteostat; needs the network);
 * :func:`available_offline` -- what the loaders can serve without a network.
 
@@ -53,7 +55,9 @@ __all__ = [
     "available_offline",
     "data_dir",
     "find_stations",
+    "load_sensor",
     "load_stock",
+    "load_traffic",
     "load_weather",
 ]
 
@@ -83,8 +87,9 @@ _FIX = {
 }
 
 
-def _to_day(value: Any, what: str) -> pd.Timestamp | None:
-    """Turn a user's ``start``/``end`` into a tz-naive midnight Timestamp (None stays None)."""
+def _to_day(value: Any, what: str, keep_time: bool = False) -> pd.Timestamp | None:
+    """Turn a user's ``start``/``end`` into a tz-naive midnight Timestamp (None stays None); a sub-daily series
+    (``keep_time``) keeps the time of day."""
     if value is None:
         return None
     if isinstance(value, (int, float, np.number)):
@@ -99,7 +104,7 @@ def _to_day(value: Any, what: str) -> pd.Timestamp | None:
     if ts.tzinfo is not None:
         ts = ts.tz_localize(None)
     # Daily data: a time of day carries no meaning, the date does.
-    return ts.normalize().as_unit("ns")
+    return (ts if keep_time else ts.normalize()).as_unit("ns")
 
 
 def _fmt(day: pd.Timestamp | None, none: str = "open") -> str:
@@ -119,6 +124,7 @@ class Kind:
     download: Callable[[str, pd.Timestamp, pd.Timestamp], pd.DataFrame] | None = None  # None: offline only
     provider: str = ""  # the package that downloads, recorded in the cache
     drop_empty_columns: bool = False  # drop columns that are all NaN (a station that never reports a parameter)
+    sub_daily: bool = False  # timestamps keep their time of day, and readings are kept as they are (duplicates too)
 
     def tidy(self, df: pd.DataFrame) -> pd.DataFrame:
         """Put a provider's or a file's frame into this kind's schema.
@@ -135,9 +141,11 @@ class Kind:
         columns = [c for c in self.columns if c in df.columns]
         out = pd.DataFrame(
             {c: df[c].to_numpy(dtype="float64", na_value=np.nan) for c in columns},
-            index=index.normalize().as_unit("ns"),
+            index=(index if self.sub_daily else index.normalize()).as_unit("ns"),
         )
         out.index.name = self.index
+        if self.sub_daily:  # the grid (and what to do with duplicates) is load_sensor's / load_traffic's business
+            return out.sort_index(kind="stable").dropna(how="all")
         out = out[~out.index.duplicated(keep="last")].sort_index()
         out = out.dropna(how="all")
         if self.drop_empty_columns:
@@ -145,11 +153,31 @@ class Kind:
         return out
 
 
+def _snapshot_name(kind: str, loader: str) -> Callable[[Any], str]:
+    """The name check of a kind served from snapshots only: the name must be one the manifest lists."""
+
+    def check(name: Any) -> str:
+        names = sorted(e["name"] for e in storage.manifest()["snapshots"] if e["kind"] == kind)
+        if isinstance(name, str) and name.strip().lower() in names:
+            return name.strip().lower()
+        raise DataError(
+            f"There is no {kind} series {name!r}. Available offline ({kind}):\n{storage.summary(kind)}\n"
+            f"Fix: {loader}({names[0]!r})" if names else f"There is no {kind} data in the manifest."
+        )
+
+    return check
+
+
 #: Every kind of data set the loaders serve.
 KINDS: dict[str, Kind] = {
     "stock": Kind("Date", STOCK_COLUMNS, providers.check_ticker, providers.download_stock, "yfinance"),
     "weather": Kind("time", WEATHER_COLUMNS, providers.check_station, providers.download_weather, "meteostat", True),
+    "sensor": Kind("time", ("glucose",), _snapshot_name("sensor", "load_sensor"), sub_daily=True),
+    "traffic": Kind("time", ("departures",), _snapshot_name("traffic", "load_traffic"), sub_daily=True),
 }
+
+#: A sensor's reporting range: a value at a limit means "at or beyond it" (a censored reading, kept as it is).
+SENSOR_LIMITS = {"glucose": (40.0, 400.0)}
 
 
 # --- What is available offline ---------------------------------------------------------------------------------------
@@ -158,10 +186,10 @@ KINDS: dict[str, Kind] = {
 def available_offline(include_cache: bool = False) -> pd.DataFrame:
     """What the loaders can serve without a network, one row per data set.
 
-    Columns: ``kind`` (``stock`` or ``weather``), ``name`` (ticker or meteostat station id, what you pass to the
-    loader), ``description``, ``first`` and ``last`` (dates), ``rows``, ``source`` (``snapshot``: shipped with the
-    course; ``cache``: an earlier live download in ``data/cache/``). Cache entries are listed only with
-    ``include_cache=True``, so that the default listing is the same on every machine.
+    Columns: ``kind`` (``stock``, ``weather``, ``sensor`` or ``traffic``), ``name`` (ticker, meteostat station id or
+    series name: what you pass to the loader), ``description``, ``first`` and ``last`` (dates), ``rows``, ``source``
+    (``snapshot``: shipped with the course; ``cache``: an earlier live download in ``data/cache/``). Cache entries
+    are listed only with ``include_cache=True``, so that the default listing is the same on every machine.
     """
     return storage.listing(include_cache, kinds=tuple(KINDS))
 
@@ -212,17 +240,22 @@ def _load(kind: str, name: Any, start: Any, end: Any, source: str) -> pd.DataFra
             )
         source = "offline"
     what = f"{kind} data for {name!r}"
-    start_day, end_day = _to_day(start, "start"), _to_day(end, "end")
+    start_day, end_day = _to_day(start, "start", spec.sub_daily), _to_day(end, "end", spec.sub_daily)
     if start_day is not None and end_day is not None and end_day < start_day:
         raise DataError(f"end ({end_day:%Y-%m-%d}) is before start ({start_day:%Y-%m-%d}): swap them.")
     wanted = f"from {_fmt(start_day, 'the first day')} to {_fmt(end_day, 'the last day')}"
     wanted = "(all dates)" if start_day is None and end_day is None else wanted
+    # A sub-daily series: an end without a time of day means that whole day.
+    last = end_day
+    if spec.sub_daily and end_day is not None and end_day == end_day.normalize():
+        last = end_day + pd.Timedelta(days=1) - pd.Timedelta(1, "ns")
 
     def non_empty(df: pd.DataFrame, where: str) -> pd.DataFrame:
         if df.empty:
+            hint = "(a weekend or holiday?)" if not spec.sub_daily else f"(it covers {storage.summary(kind).strip()})"
             raise DataError(
-                f"No rows of {what} between {_fmt(start_day)} and {_fmt(end_day)} in the {where} "
-                "(a weekend or holiday?): widen the range."
+                f"No rows of {what} between {_fmt(start_day)} and {_fmt(end_day)} in the {where} {hint}: "
+                "widen the range."
             )
         return df
 
@@ -233,7 +266,7 @@ def _load(kind: str, name: Any, start: Any, end: Any, source: str) -> pd.DataFra
         if snap is not None:
             copies.append(snap)
             if snap.covers(start_day, end_day):
-                return non_empty(storage.read_snapshot(snap, spec.tidy).loc[start_day:end_day], "snapshot")
+                return non_empty(storage.read_snapshot(snap, spec.tidy).loc[start_day:last], "snapshot")
         cached = storage.cached(kind, name)
         if cached is not None:
             copies.append(cached)
@@ -271,7 +304,8 @@ def _load(kind: str, name: Any, start: Any, end: Any, source: str) -> pd.DataFra
                      f"{covered}.")
     if not copies and source != "live":
         lines.append(f"Offline: there is no copy of {name!r}.")
-    lines += [f"Available offline ({kind}):", storage.summary(kind), f"Fix: {_FIX[source]}"]
+    fix = _FIX[source] if spec.download else "pick a range that the snapshot covers (there is no live source)."
+    lines += [f"Available offline ({kind}):", storage.summary(kind), f"Fix: {fix}"]
     raise DataUnavailableError("\n".join(lines))
 
 
@@ -332,6 +366,54 @@ def load_weather(station: str, start: Any = None, end: Any = None, source: str =
         As in :func:`load_stock`.
     """
     return _load("weather", station, start, end, source)
+
+
+def _on_grid(kind: str, name: Any, start: Any, end: Any) -> pd.DataFrame:
+    """A sub-daily snapshot on its regular grid (gaps stay NaN), with what was merged in ``attrs``."""
+    from helpers import preprocessing  # imports scikit-learn, which `import helpers` must not
+
+    frame = preprocessing.regular_grid(_load(kind, name, start, end, "offline"))
+    name = KINDS[kind].clean_name(name)
+    if name in SENSOR_LIMITS:
+        low, high = SENSOR_LIMITS[name]
+        frame.attrs["sensor_limits"] = {"low": low, "high": high, "at_low": int((frame[name] <= low).sum()),
+                                        "at_high": int((frame[name] >= high).sum())}
+    return frame
+
+
+def load_sensor(name: str = "glucose", start: Any = None, end: Any = None) -> pd.DataFrame:
+    """Sensor readings on a regular time grid, offline (the shipped snapshot; there is no live source).
+
+    ``"glucose"``: a continuous glucose monitor worn by one person, 2010-03-24 to 2010-10-10, column ``glucose`` in
+    mg/dL, index ``time`` every 5 minutes (the device's local clock). The sensor reports 40 to 400 mg/dL: a value
+    at a limit means "at or beyond it" (censored), and is kept as it is.
+
+    The snapshot holds the readings as the source gives them; here each goes to the nearest 5-minute mark, readings
+    that share a mark (duplicated timestamps, pairs a minute apart) are averaged, and marks without a reading are
+    NaN: **gaps are not filled**. ``frame.attrs["regular_grid"]`` reports what was moved and merged and the gaps
+    (see :func:`helpers.preprocessing.regular_grid`), ``frame.attrs["sensor_limits"]`` how many values sit at each
+    limit. ``start``/``end`` are inclusive (an ``end`` without a time of day includes that whole day).
+
+    Raises
+    ------
+    DataError
+        Unknown series (the message lists what exists), bad dates, or no reading in the range.
+    DataUnavailableError
+        The range is outside the snapshot.
+    SnapshotCorruptError
+        The snapshot fails its checksum.
+    """
+    return _on_grid("sensor", name, start, end)
+
+
+def load_traffic(name: str = "us_flights", start: Any = None, end: Any = None) -> pd.DataFrame:
+    """Traffic counts on a regular time grid, offline (the shipped snapshot; there is no live source).
+
+    ``"us_flights"``: US domestic flights that took off in each hour (column ``departures``), 2001-01-01 00:00 to
+    2001-06-30 23:00, from the Bureau of Transportation Statistics. Times are the local clock times of the departure
+    airports (see ``data/README.md``). ``start``, ``end``, ``attrs`` and errors as in :func:`load_sensor`.
+    """
+    return _on_grid("traffic", name, start, end)
 
 
 def find_stations(lat: float, lon: float, radius_km: float = 50, limit: int = 5) -> pd.DataFrame:

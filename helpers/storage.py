@@ -112,15 +112,16 @@ def atomic_write(path: Path, payload: bytes) -> None:
         raise
 
 
-def frame_to_csv_bytes(df: pd.DataFrame) -> bytes:
-    """The one CSV layout of snapshots and cache files: ISO dates, full float precision, LF line ends."""
-    return df.to_csv(date_format="%Y-%m-%d", lineterminator="\n").encode("utf-8")
+def frame_to_csv_bytes(df: pd.DataFrame, date_format: str = "%Y-%m-%d") -> bytes:
+    """The one CSV layout of snapshots and cache files: ISO dates (``"%Y-%m-%d %H:%M"`` for sub-daily series),
+    full float precision, LF line ends."""
+    return df.to_csv(date_format=date_format, lineterminator="\n").encode("utf-8")
 
 
 def read_csv_frame(path: Path, tidy: Tidy) -> pd.DataFrame:
-    """Read a snapshot or cache CSV (dates in the first column) and put it into the loader schema with ``tidy``."""
+    """Read a snapshot or cache CSV (ISO dates or date-times in the first column) into the schema with ``tidy``."""
     df = pd.read_csv(path, index_col=0)
-    df.index = pd.to_datetime(df.index, format="%Y-%m-%d")
+    df.index = pd.to_datetime(df.index, format="ISO8601")
     return tidy(df)
 
 
@@ -173,7 +174,8 @@ def snapshot(kind: str, name: str) -> LocalCopy | None:
     """The shipped snapshot of ``kind``/``name``, or None when the manifest lists none."""
     for entry in manifest()["snapshots"]:
         if entry["kind"] == kind and entry["name"] == name:
-            first, last = pd.Timestamp(entry["first"]), pd.Timestamp(entry["last"])
+            # A day-level interval: a sub-daily snapshot that starts at 09:51 still "covers" a request for that day.
+            first, last = pd.Timestamp(entry["first"]).normalize(), pd.Timestamp(entry["last"]).normalize()
             return LocalCopy("snapshot", data_dir() / entry["file"], entry["sha256"], first, last)
     return None
 
