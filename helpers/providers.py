@@ -34,6 +34,8 @@ YFINANCE_COLUMNS = ("Open", "High", "Low", "Close", "Volume")
 #: meteostat refuses daily requests spanning more than 30 calendar years; longer ranges are fetched in pieces.
 METEOSTAT_MAX_YEARS = 25
 
+# Yahoo Finance's API hosts: when none answers, an empty yfinance result means "no network", not "unknown ticker".
+YAHOO_HOSTS = ("query2.finance.yahoo.com", "query1.finance.yahoo.com")
 # Hosts whose reachability tells, in milliseconds, whether a meteostat call can work (its own retry loop takes
 # about 14 s to give up).
 METEOSTAT_HOSTS = ("data.meteostat.net", "raw.githubusercontent.com")
@@ -183,11 +185,19 @@ def download_stock(ticker: str, start: pd.Timestamp, end: pd.Timestamp) -> pd.Da
             )
         except Exception as exc:  # yfinance raises rarely, but a broken connection can surface as anything
             raise DataUnavailableError(f"yfinance failed for {ticker!r}: {type(exc).__name__}: {exc}") from exc
+    if (raw is None or raw.empty) and not network_reachable(YAHOO_HOSTS):
+        # Said first, because yfinance's own words ("possibly delisted") point the learner at the wrong cause.
+        raise DataUnavailableError(
+            f"No network: Yahoo Finance ({YAHOO_HOSTS[0]}) cannot be reached, so {ticker!r} could not be downloaded. "
+            "Fix: connect to the network and try again, or work offline with a shipped ticker (see "
+            "available_offline(), e.g. load_stock('AAPL'))." + _said("yfinance", log.messages)
+        )
     if raw is None or raw.empty:
         raise DataUnavailableError(
             f"Yahoo Finance returned no data for {ticker!r} between {start:%Y-%m-%d} and {end:%Y-%m-%d}: the ticker "
             "may be unknown or delisted (check it on finance.yahoo.com), the range may hold no trading day, or the "
-            "network is down." + _said("yfinance", [m for m in log.messages if m.startswith(f"['{ticker}']")])
+            "network dropped during the download."
+            + _said("yfinance", [m for m in log.messages if m.startswith(f"['{ticker}']")])
         )
     if isinstance(raw.columns, pd.MultiIndex):
         level = "Ticker" if "Ticker" in raw.columns.names else raw.columns.nlevels - 1

@@ -266,7 +266,7 @@ def test_auto_when_live_fails_lists_what_is_available(monkeypatch, capsys):
         with pytest.raises(DataUnavailableError) as err:
             hd.load_stock("AAPL", "1995-01-01", "2001-01-01")
     msg = str(err.value)
-    assert "download failed" in msg and "unknown" in msg and "network" in msg
+    assert "not available offline, and there is no network" in msg and "delisted" not in msg
     assert "only 2000-03-01 to 2001-01-01 of your range" in msg and "Available offline (stock)" in msg
     assert "Fix:" in msg and "source='offline'" in msg and "connect to the network" in msg
     assert capsys.readouterr() == ("", "")  # yfinance's "1 Failed download" did not leak
@@ -405,7 +405,7 @@ def test_live_without_start_uses_documented_default(yf):
     assert yf.calls[-1]["start"] == f"{hd.LIVE_DEFAULT_START:%Y-%m-%d}"
 
 
-def test_yfinance_empty_frame_failure_mode(monkeypatch, capsys):
+def test_yfinance_empty_frame_without_network_says_no_network_first(monkeypatch, capsys):
     yfinance = pytest.importorskip("yfinance")
     monkeypatch.setattr(yfinance, "download", yf_failure)
     with warnings.catch_warnings():
@@ -413,9 +413,21 @@ def test_yfinance_empty_frame_failure_mode(monkeypatch, capsys):
         with pytest.raises(DataUnavailableError) as err:
             hd.load_stock("NOPE", "2024-01-01", "2024-02-01", source="live")
     msg = str(err.value)
-    assert "returned no data for 'NOPE'" in msg and "unknown" in msg and "network is down" in msg
-    assert "Could not resolve host" in msg  # yfinance's own reason is kept, quietly
+    download = next(line for line in msg.splitlines() if line.startswith("Download:"))
+    assert download.startswith("Download: No network: Yahoo Finance") and "delisted" not in download
+    assert "Could not resolve host" in msg  # yfinance's own reason is kept, quietly, after ours
     assert "Fix:" in msg and "connect to the network" in msg
+    assert capsys.readouterr() == ("", "")
+
+
+def test_yfinance_empty_frame_with_network_suspects_the_ticker(monkeypatch, capsys):
+    yfinance = pytest.importorskip("yfinance")
+    monkeypatch.setattr(yfinance, "download", yf_failure)
+    monkeypatch.setattr(providers, "network_reachable", lambda hosts, timeout=2.0: True)
+    with pytest.raises(DataUnavailableError) as err:
+        hd.load_stock("NOPE", "2024-01-01", "2024-02-01", source="live")
+    msg = str(err.value)
+    assert "returned no data for 'NOPE'" in msg and "unknown or delisted" in msg and "No network" not in msg
     assert capsys.readouterr() == ("", "")
 
 

@@ -165,7 +165,7 @@ def solved_lesson04(path: Path) -> Path:
     exercises = {q.label: q for q in (lesson04.q1, lesson04.q2, lesson04.q3, lesson04.q4, lesson04.q5, lesson04.q6)}
     filled = set()
     for cell in nb.cells:
-        if cell.cell_type != "code" or "____" not in cell.source or "import *" in cell.source:
+        if cell.cell_type != "code" or "____" not in cell.source or "import " in cell.source:
             continue
         lines = cell.source.splitlines()
         check_line = next(line for line in lines if ".check(" in line and not line.startswith("#"))
@@ -345,13 +345,13 @@ def test_a_record_that_cannot_be_written_never_breaks_the_notebook(tmp_path, mon
 
 
 def test_offline_switch_keeps_the_loaders_off_the_network(monkeypatch):
-    from helpers import data
+    from helpers import data, loading
     from helpers.errors import DataUnavailableError
 
     def no_network(*args, **kwargs):
         raise AssertionError("a download was attempted")
 
-    monkeypatch.setattr(data, "_download", no_network)
+    monkeypatch.setattr(loading, "download", no_network)
     monkeypatch.setenv(data.OFFLINE_ENV, "1")
     assert len(data.load_stock("MSFT")) > 3000  # the snapshot
     with pytest.raises(DataUnavailableError, match="not available offline"):
