@@ -14,6 +14,7 @@ Dropout is applied by a separate ``Dropout`` layer between layers, which does no
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -77,16 +78,21 @@ def train(
     checkpoint: str | Path | None = None,
     shuffle: bool = True,
     verbose: int = 0,
+    callbacks: Sequence[Any] = (),
 ):
     """Fit with validation monitoring, early stopping on ``val_loss`` (best weights restored) and an optional
     ``.keras`` checkpoint of the best epoch. Data: :class:`Windows`, ``(X, y)`` or a ``tf.data.Dataset``.
+    ``callbacks`` adds Keras callbacks of your own, e.g. :func:`epoch_timer`.
 
     Shuffling the order of training *windows* is safe (each window carries its own past) and helps SGD; the split
     itself stays chronological.
     """
     import keras
 
-    callbacks = [keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)]
+    callbacks = [
+        keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True),
+        *callbacks,
+    ]
     if checkpoint is not None:
         checkpoint = Path(checkpoint)
         if checkpoint.suffix != ".keras":
