@@ -31,7 +31,7 @@ def test_the_families_differ_where_they_say():
     stacked = [layer for layer in layers["stacked_lstm"] if isinstance(layer, keras.layers.LSTM)]
     assert [layer.return_sequences for layer in stacked] == [True, False]
     assert any(isinstance(layer, keras.layers.Dropout) for layer in layers["lstm_dropout"])
-    recurrent_dropout = next(layer for layer in layers["lstm_recurrent_dropout"] if isinstance(layer, keras.layers.LSTM))
+    recurrent_dropout = next(x for x in layers["lstm_recurrent_dropout"] if isinstance(x, keras.layers.LSTM))
     assert recurrent_dropout.cell.recurrent_dropout == pytest.approx(0.2)
     lstm = models.build_model("lstm", 24, 2, units=16).count_params()
     # two LSTMs, and a Dense(1) that reads both of their states
