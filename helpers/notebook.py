@@ -26,8 +26,9 @@ SMOKE_ENV = "LSTM_COURSE_SMOKE"
 
 #: Packages that Colab lacks, installed by the first cell. TensorFlow and Keras are deliberately absent: Colab's own
 #: build matches its CUDA, protobuf and h5py, and reinstalling it breaks them. ``pandas<3`` keeps meteostat from
-#: upgrading Colab's pandas to 3.x (meteostat 2 needs pandas >= 2.3, so Colab ends up on 2.3).
-COLAB_PACKAGES = ("meteostat>=2.1,<3", "pandas>=2.3,<3", "yfinance>=0.2.66")
+#: upgrading Colab's pandas to 3.x (meteostat 2 needs pandas >= 2.3, so Colab ends up on 2.3). keras-tuner is for
+#: lesson 08 (Colab ships the tensorboard it imports). The bounds agree with requirements.txt (a test checks).
+COLAB_PACKAGES = ("meteostat>=2.1,<3", "pandas>=2.3,<3", "yfinance>=0.2.66", "keras-tuner>=1.4.8,<2")
 
 #: Where the first cell clones the course on Colab.
 COLAB_DIR = "/content/lstm-course"

@@ -58,9 +58,34 @@ def test_colab_cell_installs_only_what_colab_lacks(monkeypatch, tmp_path):
     assert pip[:4] == [sys.executable, "-m", "pip", "install"]
     packages = " ".join(pip[4:])
     assert "meteostat" in packages and "pandas>=2.3,<3" in packages
-    for forbidden in ("tensorflow", "keras", "protobuf", "h5py"):
-        assert forbidden not in packages, f"the Colab cell must never install {forbidden}"
+    names = {_bounds(arg)[0] for arg in pip[4:] if not arg.startswith("-")}
+    for forbidden in ("tensorflow", "tensorflow-cpu", "keras", "protobuf", "h5py"):
+        assert forbidden not in names, f"the Colab cell must never install {forbidden}"
     assert added == [str(target)]
+
+
+def _bounds(requirement: str) -> tuple[str, dict[str, str]]:
+    from packaging.requirements import Requirement
+
+    parsed = Requirement(requirement)
+    return parsed.name.lower(), {spec.operator: spec.version for spec in parsed.specifier}
+
+
+def test_colab_packages_agree_with_requirements():
+    from packaging.version import Version
+
+    declared = dict(
+        _bounds(line.split("#")[0])
+        for line in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
+        if line.split("#")[0].strip()
+    )
+    for package in notebook.COLAB_PACKAGES:
+        name, colab = _bounds(package)
+        assert name in declared, f"the Colab cell installs {name}, which requirements.txt does not declare"
+        assert colab.get(">=") == declared[name].get(">="), f"{name}: the lower bounds differ ({colab} vs requirements)"
+        if "<" in colab:  # Colab may stay below requirements' upper bound (pandas<3), never above it
+            assert Version(colab["<"]) <= Version(declared[name]["<"]), f"{name}: Colab allows more than requirements"
+    assert "keras-tuner" in {_bounds(p)[0] for p in notebook.COLAB_PACKAGES}, "lesson 08 needs keras-tuner on Colab"
 
 
 def test_colab_cell_does_not_clone_twice(monkeypatch, tmp_path):
