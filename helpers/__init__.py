@@ -15,14 +15,16 @@ __all__ = [
     "SnapshotCorruptError",
     "available_offline",
     "find_stations",
+    "load_sensor",
     "load_stock",
+    "load_traffic",
     "load_weather",
 ]
 
 
 def __getattr__(name: str):
     # The data loaders live in helpers.data; import it on first use so `import helpers` stays light.
-    if name in {"load_stock", "load_weather", "find_stations", "available_offline"}:
+    if name in {"load_stock", "load_weather", "load_sensor", "load_traffic", "find_stations", "available_offline"}:
         from helpers import data
 
         return getattr(data, name)

@@ -141,3 +141,60 @@ def lag_correlation(actual: pd.Series, forecast: pd.Series, max_lag: int = 5) ->
     f = pd.Series(np.asarray(forecast, dtype="float64")).diff()
     values = {lag: f.corr(a.shift(lag)) for lag in range(0, max_lag + 1)}
     return pd.Series(values, name="correlation").rename_axis("lag")
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The Clarke error grid: the glucose field's own measure of whether a forecast error matters clinically
+# ----------------------------------------------------------------------------------------------------------------
+
+#: What each zone of the Clarke error grid means (Clarke et al., Diabetes Care 10(5):622-628, 1987).
+CLARKE_ZONE_MEANING = {
+    "A": "within 20 % of the reference, or both in the hypoglycaemic range (< 70 mg/dL): clinically accurate",
+    "B": "outside 20 % but would lead to benign or no treatment",
+    "C": "would lead to unnecessary treatment (overcorrecting an acceptable glucose level)",
+    "D": "dangerous failure to detect hypo- or hyperglycaemia",
+    "E": "erroneous treatment: hypo- and hyperglycaemia confused",
+}
+
+
+def clarke_zones(reference, predicted) -> np.ndarray:
+    """The Clarke error grid zone ('A'..'E') of every (reference, predicted) pair, both in mg/dL.
+
+    The zone boundaries are the published ones (Clarke et al. 1987), as drawn by :func:`helpers.plots.plot_clarke_grid`:
+
+    * **A**: the prediction is within 20 % of the reference, or both are below 70 mg/dL;
+    * **E**: reference <= 70 and prediction >= 180, or reference >= 180 and prediction <= 70;
+    * **C**: 70 <= reference <= 290 and prediction >= reference + 110 (overcorrecting a normal level upwards),
+      or 130 <= reference <= 180 and prediction <= 7/5 reference - 182 (downwards);
+    * **D**: reference >= 240 and 70 <= prediction <= 180 (missed hyperglycaemia), or reference <= 70 and the
+      prediction above zone A's band but below 180 (missed hypoglycaemia: reference <= 175/3 and prediction >= 70,
+      or 175/3 <= reference <= 70 and prediction >= 6/5 reference);
+    * **B**: everything else.
+
+    A point exactly on a boundary goes to the first zone in the order A, E, C, D, B.
+    """
+    ref, pred = _arrays(reference, predicted)
+    if ref.max() < 35 and pred.max() < 35:
+        raise CourseError(
+            "every value is below 35: these look like mmol/L, but the Clarke grid is defined in mg/dL. "
+            "Fix: multiply both by 18.0 (1 mmol/L of glucose is about 18 mg/dL)."
+        )
+    if (ref < 0).any():
+        raise CourseError("a reference glucose value is negative. Fix: pass the measured values in mg/dL.")
+    zone_a = ((ref <= 70) & (pred <= 70)) | ((pred >= 0.8 * ref) & (pred <= 1.2 * ref))
+    zone_e = ((ref >= 180) & (pred <= 70)) | ((ref <= 70) & (pred >= 180))
+    zone_c = ((ref >= 70) & (ref <= 290) & (pred >= ref + 110)) | (
+        (ref >= 130) & (ref <= 180) & (pred <= 7 / 5 * ref - 182)
+    )
+    zone_d = (
+        ((ref >= 240) & (pred >= 70) & (pred <= 180))
+        | ((ref <= 175 / 3) & (pred >= 70) & (pred <= 180))
+        | ((ref >= 175 / 3) & (ref <= 70) & (pred >= 6 / 5 * ref))
+    )
+    return np.select([zone_a, zone_e, zone_c, zone_d], ["A", "E", "C", "D"], default="B")
+
+
+def clarke_shares(reference, predicted) -> pd.Series:
+    """The share of pairs in each Clarke zone, indexed 'A'..'E' (zones with no pair show 0); it sums to 1."""
+    zones = pd.Series(clarke_zones(reference, predicted))
+    return zones.value_counts(normalize=True).reindex(list("ABCDE"), fill_value=0.0).rename("share").rename_axis("zone")

@@ -178,3 +178,54 @@ def plot_cost_skill(
     if baselines:
         ax.legend(loc="lower right")
     return ax
+
+
+#: The boundary segments of the Clarke error grid, ((x0, x1), (y0, y1)) in mg/dL (Clarke et al. 1987).
+_CLARKE_LINES = [
+    ((0, 175 / 3), (70, 70)),  # zone A: both below 70
+    ((175 / 3, 400 / 1.2), (70, 400)),  # zone A: prediction 20 % above the reference
+    ((70, 70), (0, 56)),
+    ((70, 400), (56, 320)),  # zone A: prediction 20 % below the reference
+    ((70, 70), (84, 400)),  # zone D / E on the left
+    ((0, 70), (180, 180)),
+    ((70, 290), (180, 400)),  # zone C above: prediction >= reference + 110
+    ((180, 180), (0, 70)),  # zone E on the right
+    ((180, 400), (70, 70)),
+    ((240, 240), (70, 180)),  # zone D on the right
+    ((240, 400), (180, 180)),
+    ((130, 180), (0, 70)),  # zone C below: prediction <= 7/5 reference - 182
+]
+_CLARKE_LABELS = {"A": [(30, 15), (320, 350)], "B": [(370, 260), (280, 370)], "C": [(160, 370), (160, 15)],
+                  "D": [(30, 140), (370, 120)], "E": [(30, 370), (370, 15)]}
+
+
+def plot_clarke_grid(reference, predicted, *, ax=None, name: str = "model",
+                     title: str = "Clarke error grid", max_points: int = 5000, seed: int = 0):
+    """Predicted against reference glucose (mg/dL) on the Clarke error grid, with each zone's share in the legend.
+
+    The shares are computed on every pair (:func:`helpers.metrics.clarke_shares`); only the drawing is thinned to
+    ``max_points`` random points (seeded) so that tens of thousands of pairs stay readable.
+    """
+    from helpers.metrics import clarke_shares
+
+    ref = np.asarray(reference, dtype="float64").ravel()
+    pred = np.asarray(predicted, dtype="float64").ravel()
+    shares = clarke_shares(ref, pred)
+    ax = _ax(ax, (6, 6))
+    shown = np.arange(ref.size)
+    if ref.size > max_points:
+        shown = np.sort(np.random.default_rng(seed).choice(ref.size, max_points, replace=False))
+    ax.scatter(ref[shown], pred[shown], s=4, alpha=0.35, color=colour(name), linewidths=0,
+               label=f"{name} ({ref.size:,} pairs" + (f", {shown.size:,} drawn)" if shown.size < ref.size else ")"))
+    ax.plot([0, 400], [0, 400], color="grey", linestyle=":", linewidth=1)
+    for xs, ys in _CLARKE_LINES:
+        ax.plot(xs, ys, color="black", linewidth=1)
+    for zone, places in _CLARKE_LABELS.items():
+        for x, y in places:
+            ax.text(x, y, zone, fontsize=14, fontweight="bold", ha="center", va="center", color="dimgrey")
+    summary = ", ".join(f"{zone} {share:.1%}" for zone, share in shares.items())
+    ax.set(xlim=(0, 400), ylim=(0, 400), xlabel="reference glucose (mg/dL)", ylabel="predicted glucose (mg/dL)",
+           title=f"{title}\n{summary}")
+    ax.set_aspect("equal")
+    ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.12), frameon=False)
+    return ax

@@ -103,6 +103,62 @@ def fill_gaps(frame: pd.DataFrame, *, limit: int | None = 7, freq: str | None = 
     return filled
 
 
+def regular_grid(frame: pd.DataFrame, step: str | pd.Timedelta | None = None) -> pd.DataFrame:
+    """Put readings on a regular time grid of ``step`` (inferred as the most common step when None).
+
+    Each reading goes to the nearest grid mark (a multiple of ``step`` since midnight), so it moves by at most half
+    a step; readings that land on the same mark (duplicated timestamps, two readings a minute apart) are averaged;
+    marks without a reading become ``NaN`` rows. Nothing is filled in: a gap stays a gap. What was done is
+    reported in ``result.attrs["regular_grid"]``: ``step``, ``readings``, ``duplicate_timestamps``, ``moved``
+    (readings whose time changed), ``merged`` (readings averaged into another's mark), ``marks``, ``missing``
+    (marks without a reading), ``gaps`` (runs of missing marks) and ``longest_gap``.
+    """
+    if isinstance(frame, pd.Series):
+        frame = frame.to_frame()
+    if not isinstance(frame, pd.DataFrame) or not isinstance(frame.index, pd.DatetimeIndex):
+        raise PreprocessingError("regular_grid needs a DataFrame with a DatetimeIndex of reading times.")
+    frame = frame.dropna(how="all").sort_index(kind="stable")
+    if frame.index.hasnans:
+        raise PreprocessingError("the index has missing timestamps (NaT). Fix: frame = frame[frame.index.notna()].")
+    non_numeric = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    if non_numeric:
+        raise PreprocessingError(f"column(s) {non_numeric} are not numeric. Fix: drop them before regular_grid.")
+    steps = frame.index.to_series().diff().dropna()
+    steps = steps[steps > pd.Timedelta(0)]
+    if step is None:
+        if steps.empty:
+            raise PreprocessingError(
+                "fewer than two distinct timestamps: no step to infer. Fix: pass step=, e.g. step='5min'."
+            )
+        step = steps.mode().iloc[0]
+    try:
+        step = pd.Timedelta(step)
+    except ValueError as exc:
+        raise PreprocessingError(f"step={step!r} is not a time step. Fix: e.g. step='5min' or step='1h'.") from exc
+    if step <= pd.Timedelta(0):
+        raise PreprocessingError(f"step must be positive, got {step}.")
+    marks = frame.index.round(step)
+    grouped = frame.groupby(marks).mean()
+    index = pd.date_range(grouped.index[0], grouped.index[-1], freq=step, name=frame.index.name)
+    out = grouped.reindex(index)
+    missing = out.isna().all(axis=1)
+    runs = missing.groupby((~missing).cumsum()).sum()
+    runs = runs[runs > 0]
+    label = pd.tseries.frequencies.to_offset(step).freqstr
+    out.attrs["regular_grid"] = {
+        "step": label,
+        "readings": int(len(frame)),
+        "duplicate_timestamps": int(frame.index.duplicated().sum()),
+        "moved": int((marks != frame.index).sum()),
+        "merged": int(len(frame) - len(grouped)),
+        "marks": int(len(out)),
+        "missing": int(missing.sum()),
+        "gaps": int(len(runs)),
+        "longest_gap": str(step * int(runs.max())) if len(runs) else "none",
+    }
+    return out
+
+
 @dataclass(frozen=True)
 class Split:
     """Three chronological parts of one frame."""
@@ -152,23 +208,31 @@ def chronological_split(frame: pd.DataFrame, train: float = 0.7, val: float = 0.
     )
 
 
-def fit_scaler(train: pd.DataFrame, feature_range: tuple[float, float] = (0.0, 1.0)) -> MinMaxScaler:
-    """A ``MinMaxScaler`` fitted on the training part only (keeps column names: transform gives a DataFrame)."""
-    validate_frame(train)
+def fit_scaler(
+    train: pd.DataFrame, feature_range: tuple[float, float] = (0.0, 1.0), *, allow_nan: bool = False
+) -> MinMaxScaler:
+    """A ``MinMaxScaler`` fitted on the training part only (keeps column names: transform gives a DataFrame).
+
+    ``allow_nan=True`` accepts a series with gaps: scikit-learn's scaler ignores NaN when fitting and keeps it when
+    transforming, so the gaps stay gaps.
+    """
+    validate_frame(train, allow_nan=allow_nan)
     scaler = MinMaxScaler(feature_range=feature_range)
     scaler.set_output(transform="pandas")
     return scaler.fit(train)
 
 
-def scale_split(split: Split, columns: Sequence[str] | None = None) -> tuple[Split, MinMaxScaler]:
+def scale_split(
+    split: Split, columns: Sequence[str] | None = None, *, allow_nan: bool = False
+) -> tuple[Split, MinMaxScaler]:
     """Scale the three parts of ``split`` with a scaler fitted on ``split.train`` alone.
 
     Values of validation and test may fall outside [0, 1]: that is correct, and it is what the future looks like to
-    a model trained on the past.
+    a model trained on the past. ``allow_nan=True``: gaps (NaN) stay NaN (see :func:`fit_scaler`).
     """
     columns = list(split.train.columns) if columns is None else list(columns)
-    scaler = fit_scaler(validate_frame(split.train, columns))
-    parts = [scaler.transform(validate_frame(part, columns)) for part in split]
+    scaler = fit_scaler(validate_frame(split.train, columns, allow_nan=allow_nan), allow_nan=allow_nan)
+    parts = [scaler.transform(validate_frame(part, columns, allow_nan=allow_nan)) for part in split]
     return Split(*parts), scaler
 
 
@@ -198,6 +262,7 @@ class Windows:
     target: str
     lookback: int
     horizon: int
+    dropped: int = 0  # windows left out because they touched a gap (make_windows(..., drop_gaps=True))
 
     def __len__(self) -> int:
         return len(self.X)
@@ -230,15 +295,18 @@ def make_windows(
     lookback: int,
     horizon: int = 1,
     multi_step: bool = False,
+    drop_gaps: bool = False,
 ) -> Windows:
     """Cut ``frame`` (one split) into NumPy windows for Keras or scikit-learn.
 
-    ``features=None`` uses every column. Inputs are float32, as Keras expects.
+    ``features=None`` uses every column. Inputs are float32, as Keras expects. A frame with gaps (NaN rows, e.g.
+    from :func:`regular_grid`) is refused unless ``drop_gaps=True``: then every window whose inputs or target touch
+    a missing value is left out, so no window ever crosses a gap, and ``windows.dropped`` says how many.
     """
     features = list(frame.columns) if features is None else ([features] if isinstance(features, str) else list(features))
     if target not in frame.columns:
         raise PreprocessingError(f"unknown target column {target!r}; the frame has {list(frame.columns)}.")
-    validate_frame(frame, list(dict.fromkeys([*features, target])))
+    validate_frame(frame, list(dict.fromkeys([*features, target])), allow_nan=drop_gaps)
     n = len(frame)
     _check_window_args(n, lookback, horizon)
     values = frame[features].to_numpy("float32")
@@ -251,15 +319,27 @@ def make_windows(
         y = np.lib.stride_tricks.sliding_window_view(target_values[first:], horizon)[:count]
     else:
         y = target_values[first + horizon - 1 : first + horizon - 1 + count]
+    keep = np.ones(count, dtype=bool)
+    if drop_gaps:
+        # A window spans rows i .. i + lookback + horizon - 1 (inputs, then the target): keep it only if none is NaN.
+        bad = (np.isnan(values).any(axis=1) | np.isnan(target_values)).astype("int64")
+        spanned = np.lib.stride_tricks.sliding_window_view(bad, lookback + horizon)[:count].sum(axis=1)
+        keep = spanned == 0
+        if not keep.any():
+            raise PreprocessingError(
+                f"every window of lookback {lookback} + horizon {horizon} touches a gap. Fix: a shorter lookback "
+                "or horizon, or fill the short gaps first (fill_gaps)."
+            )
     return Windows(
-        X=np.ascontiguousarray(X),
-        y=np.ascontiguousarray(y),
-        origins=frame.index[lookback - 1 : lookback - 1 + count],
-        dates=frame.index[first + horizon - 1 : first + horizon - 1 + count],
+        X=np.ascontiguousarray(X[keep]),
+        y=np.ascontiguousarray(y[keep]),
+        origins=frame.index[lookback - 1 : lookback - 1 + count][keep],
+        dates=frame.index[first + horizon - 1 : first + horizon - 1 + count][keep],
         features=tuple(features),
         target=target,
         lookback=int(lookback),
         horizon=int(horizon),
+        dropped=int((~keep).sum()),
     )
 
 

@@ -10,6 +10,14 @@ Sources (the ``snapshots`` extra: ``pip install -e ".[snapshots]"``):
   government work), converted to meteostat units: ``tmax``/``tmin`` degrees C as given, ``prcp`` mm as given,
   ``wspd`` = ``wind`` (m/s) x 3.6 km/h. The ``weather`` column is dropped (a category synthesised by the dataset's
   authors, not an observation) and no mean ``temp`` is invented.
+* ``bokeh-sampledata`` (``bokeh_sampledata.glucose``): continuous glucose monitor readings 2010-03-24 to 2010-10-10
+  (public domain, confirmed by the Bokeh maintainer), kept reading by reading as the source gives them: timestamp and
+  ``glucose`` in mg/dL. The raw sensor current ``isig`` is dropped. Putting the readings on the 5-minute grid
+  (duplicates, odd steps, gaps) is the loader's job (``helpers.load_sensor``), so the snapshot stays the source.
+* the npm package ``vega-datasets`` (file ``data/flights-3m.parquet``, reading it needs ``pyarrow``): US domestic
+  flights January-June 2001 from the Bureau of Transportation Statistics, counted as departures per hour. The
+  tarball comes from ``npm pack vega-datasets@3.2.1`` (run here in a temporary folder), or from
+  ``--vega-tarball PATH`` / the environment variable ``LSTM_COURSE_VEGA_TARBALL`` when you already have it.
 
 The output is deterministic: running the script again with the same package versions rewrites byte-identical
 files. The source files' checksums are pinned below; if a new package version changes its data, the script stops
@@ -19,14 +27,21 @@ Usage::
 
     python tools/make_snapshots.py           # rewrite the files
     python tools/make_snapshots.py --check   # exit 1 if any file differs from what would be written
+    python tools/make_snapshots.py --vega-tarball vega-datasets-3.2.1.tgz   # no npm call
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import io
 import json
+import os
+import shutil
+import subprocess
 import sys
+import tarfile
+import tempfile
 from importlib.metadata import version
 from pathlib import Path
 
@@ -35,7 +50,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from helpers.data import STOCK_COLUMNS, _atomic_write, _frame_to_csv_bytes, _sha256  # noqa: E402 -- needs sys.path above
+from helpers.data import STOCK_COLUMNS  # noqa: E402 -- importable only once ROOT is on sys.path
+from helpers.storage import atomic_write, frame_to_csv_bytes, sha256  # noqa: E402 -- likewise
 
 DATA = ROOT / "data"
 README = DATA / "README.md"
@@ -54,7 +70,15 @@ SEATTLE_ID = "72793"
 SOURCE_SHA256 = {
     "bokeh_sampledata/stocks.csv.gz": "5abadf99b2d394f920120a27de6f0df129859d71d4cfb0bf661bcc99446ab1fd",
     "vega_datasets/_data/seattle-weather.csv": "62f0609f787158128aa2bd102967173a4953122dd4f872bf1d502cae1037df0b",
+    "bokeh_sampledata/CGM.csv.gz": "91fdad8325541a4487d88cb59b2fc9f6ed821c7c01eaabed0606bbb7089be8de",
+    "vega-datasets (npm)/data/flights-3m.parquet": "dbeb920c90f59b6ccaff823dcc3d08f25a97fa1ce128d93f40be4e931f5900b0",
 }
+
+#: The npm package that ships the flights, and where a local copy of its tarball may be named.
+VEGA_NPM = "vega-datasets@3.2.1"
+VEGA_TARBALL_ENV = "LSTM_COURSE_VEGA_TARBALL"
+#: Sub-daily snapshots keep the time of day in their CSV index.
+SUBDAILY_FORMAT = "%Y-%m-%d %H:%M"
 
 STOCK_LICENCE = (
     "Public domain: Quandl declared the WIKI Prices data public domain and permitted redistribution "
@@ -83,7 +107,7 @@ def _source_file(package: str, relative: str) -> Path:
 
 
 def _check_source(key: str, path: Path, accept_new: bool) -> str:
-    digest = _sha256(path)
+    digest = sha256(path)
     if digest != SOURCE_SHA256[key] and not accept_new:
         raise SystemExit(
             f"{path} has SHA-256 {digest}, not the reviewed {SOURCE_SHA256[key]}: the package's data changed. "
@@ -159,14 +183,122 @@ def weather_frame(accept_new: bool) -> tuple[pd.DataFrame, dict]:
     return frame, provenance
 
 
-def build(accept_new: bool = False) -> dict[Path, bytes]:
+GLUCOSE_LICENCE = (
+    "Public domain: supplied to a Bokeh maintainer by a personal acquaintance as public-domain data; the maintainer "
+    "confirmed the dedication (bokeh_sampledata.glucose docstring; the wheel's licenses/datasets.json, module "
+    "'glucose', status 'maintainer-confirmed'). The donor is not named."
+)
+FLIGHTS_LICENCE = (
+    "Public domain: on-time performance data that airlines report to the US Bureau of Transportation Statistics "
+    "(14 CFR Part 234), a work of the US government. vega-datasets (code BSD-3-Clause) lists its licence as "
+    "'other-open: Data Collected Under U.S. DOT Regulatory Requirements - License Terms Not Explicitly Specified'."
+)
+
+
+def glucose_frame(accept_new: bool) -> tuple[pd.DataFrame, dict]:
+    """The continuous glucose monitor readings, one row per reading as the source has them, plus provenance."""
+    from bokeh_sampledata import package_path
+    from bokeh_sampledata.glucose import data
+
+    digest = _check_source("bokeh_sampledata/CGM.csv.gz", Path(package_path("CGM.csv.gz")), accept_new)
+    frame = pd.DataFrame({"glucose": data["glucose"].astype("int64").to_numpy()},
+                         index=pd.DatetimeIndex(data.index, name="time").as_unit("ns"))
+    assert frame.index.is_monotonic_increasing and frame["glucose"].between(40, 400).all()
+    assert (frame.index.second == 0).all()  # minutes are the source's resolution, which the CSV layout keeps
+    provenance = {
+        "source": f"bokeh-sampledata {version('bokeh-sampledata')}, module bokeh_sampledata.glucose "
+        "(file CGM.csv.gz): a continuous glucose monitor worn by one person",
+        "source_file_sha256": digest,
+        "licence": GLUCOSE_LICENCE,
+        "units": {"glucose": "mg/dL, integers as the sensor reports them; 40 and 400 are its reporting limits"},
+        "sampling": "one reading every 5 minutes nominally; timestamps as given, in the device's local clock time "
+        "(no time zone recorded)",
+        "sensor_range": "40-400 mg/dL: the sensor reports a glucose below 40 as 40 and one above 400 as 400, so a "
+        "value at a limit means 'at or beyond the limit' (censored), not a measurement",
+        "quality_note": "kept as given: 3 timestamps appear twice with different readings, about 390 steps are "
+        "1 or 4 minutes instead of 5, and 175 gaps exceed 15 minutes (the longest 27.9 hours); "
+        "helpers.load_sensor puts the readings on the 5-minute grid and reports what it merged",
+    }
+    return frame, provenance
+
+
+def _vega_tarball(path: str | Path | None) -> tuple[Path, tempfile.TemporaryDirectory | None]:
+    """The vega-datasets npm tarball: the given path, the environment variable's, or a fresh ``npm pack``."""
+    path = path or os.environ.get(VEGA_TARBALL_ENV)
+    if path:
+        path = Path(path)
+        if not path.is_file():
+            raise SystemExit(f"{path} (the vega-datasets tarball) does not exist. Fix: `npm pack {VEGA_NPM}`.")
+        return path, None
+    npm = shutil.which("npm")
+    if npm is None:
+        raise SystemExit(
+            f"the traffic snapshot comes from the npm package {VEGA_NPM}, and npm is not installed. Fix: install "
+            f"Node.js (npm), or fetch the tarball elsewhere with `npm pack {VEGA_NPM}` and pass --vega-tarball PATH."
+        )
+    tmp = tempfile.TemporaryDirectory(prefix="vega-npm-")
+    done = subprocess.run([npm, "pack", VEGA_NPM, "--pack-destination", tmp.name, "--silent"],
+                          capture_output=True, text=True)
+    tarballs = sorted(Path(tmp.name).glob("vega-datasets-*.tgz"))
+    if done.returncode != 0 or not tarballs:
+        tmp.cleanup()
+        raise SystemExit(f"`npm pack {VEGA_NPM}` failed ({done.stderr.strip()[-300:]}). Fix: check the network, "
+                         "or pass --vega-tarball PATH to a tarball you already have.")
+    return tarballs[0], tmp
+
+
+def flights_frame(accept_new: bool, tarball: str | Path | None = None) -> tuple[pd.DataFrame, dict]:
+    """US domestic flight departures per hour, January-June 2001, plus provenance."""
+    path, tmp = _vega_tarball(tarball)
+    try:
+        with tarfile.open(path, "r:gz") as archive:
+            payload = archive.extractfile("package/data/flights-3m.parquet").read()
+            package = json.loads(archive.extractfile("package/package.json").read())
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+    digest = hashlib.sha256(payload).hexdigest()
+    key = "vega-datasets (npm)/data/flights-3m.parquet"
+    if digest != SOURCE_SHA256[key] and not accept_new:
+        raise SystemExit(f"{key} has SHA-256 {digest}, not the reviewed {SOURCE_SHA256[key]}: the package's data "
+                         "changed. Re-run with --accept-new-sources, review the diff of data/, update SOURCE_SHA256.")
+    flights = pd.read_parquet(io.BytesIO(payload), columns=["date"])
+    # Whole hours from the first to the last full day; the source's last 6 rows are departures at 2001-07-01 00:00
+    # of flights scheduled on June 30, a part of an hour that we leave out.
+    hours = pd.date_range("2001-01-01 00:00", "2001-06-30 23:00", freq="h", name="time")
+    counts = flights["date"].dt.floor("h").value_counts().reindex(hours, fill_value=0).astype("int64")
+    frame = counts.rename("departures").to_frame()
+    assert len(frame) == 181 * 24 and int(frame["departures"].sum()) == int((flights["date"] < "2001-07-01").sum())
+    provenance = {
+        "source": f"the npm package vega-datasets {package['version']} (file data/flights-3m.parquet, 3,000,000 "
+        "flights), from the US Bureau of Transportation Statistics' airline on-time performance data",
+        "source_file_sha256": digest,
+        "licence": FLIGHTS_LICENCE,
+        "units": {"departures": "flights that took off in that hour (count); the source leaves out cancelled flights "
+                  "and those without an arrival delay (diverted)"},
+        "sampling": "hourly, every hour from 2001-01-01 00:00 to 2001-06-30 23:00 (an hour with no departure is 0)",
+        "time_zone_note": "each flight's departure time is the local clock time of its departure airport (the "
+        "source's `date` is the scheduled date and time plus the departure delay), so an hour here counts the "
+        "departures whose local clock showed that hour, from Eastern to Hawaiian time: a nationwide local-clock "
+        "profile, not one instant across the country. Daylight saving time (from 2001-04-01) shifts local clocks; "
+        "nothing is converted.",
+        "coverage_note": "vega-datasets does not say whether its 3,000,000 rows are every reported flight of "
+        "January-June 2001 or a sample (its script can sample rows; the months hold 458,170 to 518,831 flights). "
+        "Flights scheduled on 2000-12-31 that left after midnight are not in the source, so the first hours of "
+        "January 1 may be slightly undercounted.",
+    }
+    return frame, provenance
+
+
+def build(accept_new: bool = False, vega_tarball: str | Path | None = None) -> dict[Path, bytes]:
     """Everything the script writes, as {path: bytes}, computed in memory."""
     outputs: dict[Path, bytes] = {}
     entries = []
 
-    def add(kind: str, name: str, description: str, frame: pd.DataFrame, provenance: dict) -> None:
+    def add(kind: str, name: str, description: str, frame: pd.DataFrame, provenance: dict,
+            time_format: str = "%Y-%m-%d") -> None:
         relative = f"snapshots/{kind}_{name}.csv"
-        payload = _frame_to_csv_bytes(frame)
+        payload = frame_to_csv_bytes(frame, date_format=time_format)
         outputs[DATA / relative] = payload
         entries.append(
             {
@@ -177,8 +309,8 @@ def build(accept_new: bool = False) -> dict[Path, bytes]:
                 "sha256": hashlib.sha256(payload).hexdigest(),
                 "bytes": len(payload),
                 "rows": len(frame),
-                "first": f"{frame.index[0]:%Y-%m-%d}",
-                "last": f"{frame.index[-1]:%Y-%m-%d}",
+                "first": frame.index[0].strftime(time_format),
+                "last": frame.index[-1].strftime(time_format),
                 "index": frame.index.name,
                 "columns": list(frame.columns),
                 **provenance,
@@ -190,6 +322,12 @@ def build(accept_new: bool = False) -> dict[Path, bytes]:
         add("stock", ticker, TICKERS[ticker], frame, provenance)
     frame, provenance = weather_frame(accept_new)
     add("weather", SEATTLE_ID, "Seattle, WA (USA): Seattle-Tacoma International Airport", frame, provenance)
+    frame, provenance = glucose_frame(accept_new)
+    add("sensor", "glucose", "Continuous glucose monitor readings of one person (mg/dL, every 5 minutes)", frame,
+        provenance, SUBDAILY_FORMAT)
+    frame, provenance = flights_frame(accept_new, vega_tarball)
+    add("traffic", "us_flights", "US domestic flight departures per hour (BTS, January-June 2001)", frame,
+        provenance, SUBDAILY_FORMAT)
 
     entries.sort(key=lambda e: e["file"])
     manifest = {
@@ -233,16 +371,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only compare; exit 1 if a file would change")
     parser.add_argument("--accept-new-sources", action="store_true", help="regenerate even if a source file changed")
+    parser.add_argument("--vega-tarball", metavar="PATH",
+                        help=f"the tarball of `npm pack {VEGA_NPM}` (default: ${VEGA_TARBALL_ENV}, else run npm pack)")
     args = parser.parse_args(argv)
 
-    outputs = build(accept_new=args.accept_new_sources)
+    outputs = build(accept_new=args.accept_new_sources, vega_tarball=args.vega_tarball)
     changed = [path for path, payload in outputs.items() if not path.exists() or path.read_bytes() != payload]
     for path in changed:
         print(f"{'would change' if args.check else 'wrote'} {path.relative_to(ROOT)}")
     if args.check:
         return 1 if changed else 0
     for path in changed:
-        _atomic_write(path, outputs[path])
+        atomic_write(path, outputs[path])
     if not changed:
         print("all snapshot files are up to date")
     return 0
