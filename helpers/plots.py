@@ -131,14 +131,48 @@ def plot_comparison(table: pd.DataFrame, metric: str = "skill", *, ax=None, titl
     return ax
 
 
-def plot_by_horizon(errors: pd.DataFrame, *, ax=None, units: str = "", title: str = "Error against forecast horizon"):
-    """Error per horizon (rows: horizon in days, columns: models), one line per model."""
+def plot_by_horizon(
+    errors: pd.DataFrame,
+    *,
+    ax=None,
+    units: str = "",
+    title: str = "Error against forecast horizon",
+    xlabel: str = "horizon (days ahead)",
+):
+    """Error per horizon (rows: horizon in steps of ``xlabel``'s unit, columns: models), one line per model."""
     ax = _ax(ax, (8, 4))
     for i, name in enumerate(errors.columns):
         ax.plot(errors.index, errors[name], marker="o", color=colour(name, i), label=name)
-    ax.set(title=title, xlabel="horizon (days ahead)", ylabel=f"RMSE ({units})" if units else "RMSE")
+    ax.set(title=title, xlabel=xlabel, ylabel=f"RMSE ({units})" if units else "RMSE")
     ax.set_xticks(errors.index)
     ax.legend()
+    return ax
+
+
+def plot_cost_skill(
+    table: pd.DataFrame,
+    *,
+    cost: str = "cpu s/epoch",
+    skill: str = "test skill",
+    low: str = "low",
+    high: str = "high",
+    baselines: Mapping[str, float] | None = None,
+    ax=None,
+    title: str = "Skill against cost",
+):
+    """One point per model (rows of ``table``) at its ``cost`` (log axis) and mean ``skill``, with a bar from
+    ``low`` to ``high`` (e.g. the range over seeds); ``baselines`` (name: skill) are drawn as dashed lines."""
+    ax = _ax(ax, (9, 5))
+    for i, (name, row) in enumerate(table.iterrows()):
+        error = [[row[skill] - row[low]], [row[high] - row[skill]]] if low in table and high in table else None
+        ax.errorbar(row[cost], row[skill], yerr=error, fmt="o", color=colour(str(name), i), capsize=3, markersize=7)
+        ax.annotate(str(name), (row[cost], row[skill]), xytext=(6, 4), textcoords="offset points", fontsize=9)
+    for i, (name, value) in enumerate((baselines or {}).items()):
+        ax.axhline(value, color=colour(name, i), linestyle="--", linewidth=1, label=f"{name} ({value:.3f})")
+    ax.set_xscale("log")
+    ax.set(title=title, xlabel=f"cost: {cost} (log scale)", ylabel=f"{skill} vs persistence")
+    if baselines:
+        ax.legend(loc="lower right")
     return ax
 
 

@@ -75,8 +75,9 @@ def test_colab_cell_installs_only_what_colab_lacks(monkeypatch, tmp_path):
     assert pip[:4] == [sys.executable, "-m", "pip", "install"]
     packages = " ".join(pip[4:])
     assert "meteostat" in packages and "pandas>=2.3,<3" in packages
-    for forbidden in ("tensorflow", "keras", "protobuf", "h5py"):
-        assert forbidden not in packages, f"the Colab cell must never install {forbidden}"
+    names = set(_requirements("\n".join(arg for arg in pip[4:] if not arg.startswith("-"))))
+    for forbidden in ("tensorflow", "tensorflow-cpu", "keras", "protobuf", "h5py"):
+        assert forbidden not in names, f"the Colab cell must never install {forbidden}"
     assert added == [str(target)]
 
 
@@ -152,6 +153,7 @@ def test_versions_agree_in_requirements_environment_and_colab_cell():
         assert specifier == expected, f"{name}: environment.yml says {specifier}, the requirements file {expected}"
     # The Colab cell installs within requirements.txt's ranges: the same lowest version, an upper bound no higher.
     colab = _requirements("\n".join(sync.COLAB_PACKAGES))
+    assert "keras-tuner" in colab, "lesson 08 needs keras-tuner on Colab (Colab ships the tensorboard it imports)"
     for name, specifier in colab.items():
         (low, high), (req_low, req_high) = _bounds(specifier), _bounds(runtime[name])
         assert low == req_low, f"{name}: the Colab cell needs >={low}, requirements.txt >={req_low}"
