@@ -127,7 +127,9 @@ def test_trading_days_and_an_arbitrary_schema():
 def test_explicit_features_and_horizon():
     frame = weather_like(400)
     table = run_forecast(frame, "tmax", features=["tmin"], horizon=3, lookback=10, smoke=True)
-    assert table.attrs["features"] == ["tmax", "tmin"]  # the target is always an input; calendar needs a year
+    # The target is always an input, as its level and its change; the calendar needs a year of training.
+    features = table.attrs["features"]
+    assert features[0] == "tmax" and features[-1] == "tmax_diff" and len(features) == 3
     assert table.attrs["lookback"] == 10 and table.attrs["horizon"] == 3
 
 
@@ -181,9 +183,14 @@ def test_gappy_feature_is_skipped_only_when_not_asked_for():
     frame = weather_like(600)
     frame.loc[frame.index[100:130], "prcp"] = np.nan  # a month missing: too long to interpolate
     table = run_forecast(frame, "tmax", smoke=True)
-    assert table.attrs["dropped"]["prcp"] == "gap too long to fill"
-    with pytest.raises(PreprocessingError, match=r"'prcp' has a gap of 30"):
-        run_forecast(frame, "tmax", features=["prcp"], smoke=True)
+    assert table.attrs["dropped"]["prcp"].startswith("gap too long to fill (30 steps")
+    assert sum(table.attrs["windows_dropped"].values()) == 0
+    # Asked for by name, the column is used, and the gap is never bridged: the windows touching it are dropped.
+    named = run_forecast(frame, "tmax", features=["prcp"], smoke=True)
+    lookback = named.attrs["lookback"]
+    # A window's inputs span `lookback` days: 30 + lookback - 1 windows have at least one day in the gap.
+    assert named.attrs["windows_dropped"]["train"] == 30 + lookback - 1
+    assert named.attrs["windows"]["train"] == named.attrs["split"]["train"][2] - 1 - lookback - (30 + lookback - 1)
 
 
 def test_gaps_are_filled_inside_each_split_part(monkeypatch):
@@ -193,18 +200,17 @@ def test_gaps_are_filled_inside_each_split_part(monkeypatch):
     frame = frame.drop(frame.index[boundary - 2 : boundary + 2])  # four missing days around the boundary
     frame.loc[frame.index[boundary + 10], "tmax"] = np.nan
     filled = []
-    original = preprocessing.fill_gaps
+    original = experiment._fill_short_gaps
 
-    def spy(part, **kwargs):
-        out = original(part, **kwargs)
+    def spy(part, limit):
+        out = original(part, limit)
         filled.append(out)
         return out
 
-    monkeypatch.setattr(preprocessing, "fill_gaps", spy)
+    monkeypatch.setattr(experiment, "_fill_short_gaps", spy)
     run_forecast(frame, "tmax", smoke=True)
-    parts = [f for f in filled if len(f.columns) > 1][-3:]  # the three parts, after the per-column gap checks
-    assert [len(p) for p in parts] and all(not p.isna().any().any() for p in parts)
-    train, val = parts[0], parts[1]
+    assert len(filled) == 3 and all(not p.isna().any().any() for p in filled)
+    train, val = filled[0], filled[1]
     assert train.index[-1] < val.index[0]
     # The last training days that were missing repeat the last observed training value: nothing from validation.
     last_seen = frame.loc[: train.index[-1], "tmax"].dropna().iloc[-1]
