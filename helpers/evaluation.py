@@ -82,11 +82,14 @@ def fold_bounds(n: int, folds: int, horizon: int = 1) -> list[tuple[int, int, in
     folds = _count(folds, "folds", "how many test blocks")
     smallest = max(MIN_BLOCK, horizon)
     most = int((1 - INITIAL_TRAIN) * n / smallest) - 1
+    def needed(k: int) -> int:
+        return int(np.ceil((k + 1) * smallest / (1 - INITIAL_TRAIN)))
+
     if most < 1:
         raise CourseError(
-            f"the frame is too short for one fold: it has {n} steps, and one fold needs a validation and a test block "
+            f"the frame is too short for one fold: it has {n} steps, and a fold needs a validation and a test block "
             f"of at least {smallest} steps each after the first {INITIAL_TRAIN:.0%} of the series, so at least "
-            f"{int(np.ceil(2 * smallest / (1 - INITIAL_TRAIN)))} steps. Fix: pass a longer date range"
+            f"{needed(1)} steps for one fold and {needed(folds)} for folds={folds}. Fix: pass a longer date range"
             + (" or a shorter horizon=." if horizon > MIN_BLOCK else ".")
         )
     block = int((1 - INITIAL_TRAIN) * n / (folds + 1))

@@ -313,7 +313,7 @@ def choose_transforms(train: pd.DataFrame, lag: int = 1) -> dict[str, str]:
 def _positive_int(value, name: str, meaning: str) -> int:
     bad_type = isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer, float))
     if bad_type or value != int(value) or value < 1:
-        raise PreprocessingError(f"{name} must be a positive integer ({meaning}), got {value!r}.")
+        raise PreprocessingError(f"{name} must be a positive integer ({meaning}), got {value!r}. Fix: e.g. {name}=1.")
     return int(value)
 
 
@@ -321,7 +321,8 @@ def _positive_int(value, name: str, meaning: str) -> int:
 
 
 def _dates(index: pd.Index, limit: int = 3) -> str:
-    shown = ", ".join(str(t) for t in index[:limit])
+    midnight = isinstance(index, pd.DatetimeIndex) and (index == index.normalize()).all()
+    shown = ", ".join(str(t.date()) if midnight else str(t) for t in index[:limit])
     return shown + (f" and {len(index) - limit} more" if len(index) > limit else "")
 
 
@@ -337,7 +338,8 @@ def _check_index(frame: pd.DataFrame) -> None:
     if isinstance(index, pd.DatetimeIndex) and index.has_duplicates:
         dupes = index[index.duplicated()].unique()
         hint = ""
-        sub_daily = len(index) > 1 and (index[1:] - index[:-1]).min() < _DAY
+        unique = index.unique()
+        sub_daily = len(unique) > 1 and (unique[1:] - unique[:-1]).min() < _DAY
         if index.tz is None and sub_daily:
             hint = (
                 " If these are the repeated hour of a daylight-saving switch in local clock time, tell pandas the "
@@ -542,8 +544,21 @@ def _add_time_features(inputs: pd.DataFrame, rate: Rate, yearly: bool) -> pd.Dat
     return out
 
 
-def _too_few_rows(n_rows: int, n_train: int, lookback: int, horizon: int, where: str) -> PreprocessingError:
-    needed = math.ceil((lookback + horizon + MIN_TRAIN_WINDOWS + 1) / SPLIT[0])
+def _rows_needed(horizon: int, lookback: int | None, rate: Rate | None) -> int:
+    """The fewest rows whose training part gives MIN_TRAIN_WINDOWS windows (the default lookback grows with them)."""
+    n = MIN_TRAIN_WINDOWS
+    while True:
+        n_train = int(round(n * SPLIT[0]))
+        steps = lookback if lookback is not None else default_lookback(rate, n_train, horizon)
+        if n_train - steps - horizon >= MIN_TRAIN_WINDOWS:
+            return n
+        n += 1
+
+
+def _too_few_rows(
+    n_rows: int, n_train: int, lookback: int, horizon: int, where: str, needed: int | None = None
+) -> PreprocessingError:
+    needed = needed or math.ceil((lookback + horizon + MIN_TRAIN_WINDOWS) / SPLIT[0])
     return PreprocessingError(
         f"too few rows: the frame has {n_rows} rows; {where}, {n_train} training rows give "
         f"{max(n_train - lookback - horizon, 0)} training windows of lookback {lookback} + horizon {horizon}, and "
@@ -824,10 +839,12 @@ def run_forecast(
     n = len(data)
     n_train = len(split.train) if split else 0
     n_val_end = n_train + (len(split.val) if split else 0)
+    explicit_lookback = lookback
     if lookback is None:
         lookback = default_lookback(rate, n_train, horizon)
     if n_train - lookback - horizon < MIN_TRAIN_WINDOWS:
-        raise _too_few_rows(n, n_train, lookback, horizon, f"in the training part ({SPLIT[0]:.0%})")
+        needed = _rows_needed(horizon, None if explicit_lookback is None else lookback, rate)
+        raise _too_few_rows(n, n_train, lookback, horizon, f"in the training part ({SPLIT[0]:.0%})", needed)
     fold = fit_split(
         data, target, columns, rate, (n_train, n_val_end, n), horizon=horizon, lookback=lookback, seeds=(seed,),
         recipe=recipe,
