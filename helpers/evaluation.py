@@ -263,6 +263,12 @@ def backtest(
             "skill": metrics.skill(actual, selected, persistence),
             "models": [f["chosen"] for f in fold_info],
         },
+        # The pooled test errors (actual - forecast) of every model scored in all folds, as plain lists, so that
+        # any two can be compared with diebold_mariano.
+        "test_errors": {
+            "dates": [str(d) for d in actual.index],
+            **{m: (actual - pooled_forecasts[m]).tolist() for m in everywhere},
+        },
         "windows_dropped": int(sum(sum(f["windows_dropped"].values()) for f in fold_info)),
         "recipe": dict(recipe),
         "smoke": bool(smoke),

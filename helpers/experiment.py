@@ -94,7 +94,7 @@ FULL_RECIPE = {
 #: Sub-daily data (thousands of windows, smooth steps): bigger batches and fewer epochs; chosen on the validation
 #: period of the glucose readings (benchmarks/README.md). ``ridge_steps=None``: 1, a quarter, half and all of the
 #: lookback.
-SUBDAILY_RECIPE = {**FULL_RECIPE, "batch_size": 128, "epochs": 30, "patience": 5, "ridge_steps": None}
+SUBDAILY_RECIPE = {**FULL_RECIPE, "dropout": 0.0, "batch_size": 128, "epochs": 30, "patience": 5, "ridge_steps": None}
 #: A tiny run for tests and notebooks in smoke mode: seconds, numbers meaningless.
 SMOKE_RECIPE = {
     **FULL_RECIPE,
@@ -851,6 +851,7 @@ def run_forecast(
     )
     validation = _table(fold.actual["val"], fold.forecasts["val"])
     table = _table(fold.actual["test"], fold.forecasts["test"])
+    dm = _dm_against_baselines(fold.actual["test"], fold.forecasts["test"], horizon)
     chosen, choice = choose_on_validation(validation)
     info = fold.info
     steps = f"{horizon} step(s) of {rate.label}"
@@ -882,9 +883,23 @@ def run_forecast(
         "validation": {m: {k: float(v) for k, v in row.items()} for m, row in validation.iterrows()},
         "chosen": chosen,
         "choice": choice,
+        "dm": dm,
         "wall_time_s": round(time.perf_counter() - started, 2),
     }
     return table
+
+
+def _dm_against_baselines(actual: pd.Series, forecasts: dict[str, pd.Series], horizon: int) -> dict:
+    """The Diebold-Mariano test of the LSTM against each baseline on the test period (negative: the LSTM is better)."""
+    from helpers.evaluation import diebold_mariano
+
+    lstm_errors = (actual - forecasts["lstm"]).to_numpy()
+    out = {}
+    for name, forecast in forecasts.items():
+        if name != "lstm":
+            statistic, p_value = diebold_mariano(lstm_errors, (actual - forecast).to_numpy(), horizon=horizon)
+            out[name] = {"statistic": statistic, "p_value": p_value}
+    return out
 
 
 def _table(actual: pd.Series, forecasts: dict[str, pd.Series]) -> pd.DataFrame:
