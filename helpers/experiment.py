@@ -20,9 +20,9 @@ The lessons build each step by hand; this module chains the same helpers so that
 4. **Stationary inputs**, decided on the training part only (:func:`choose_transforms`): a column that wanders like
    a price (autocorrelation over one day above 0.98 in training, or an augmented Dickey-Fuller test,
    statsmodels' ``adfuller``, that cannot reject a random walk at 5 %) enters as its change, ``log`` change when it
-   is strictly positive; a strictly positive, right-skewed column such as volume enters as its logarithm; anything
-   else (a temperature, a glucose level) enters as its level, and the target then enters as its level *and* its
-   change (a bounded level carries information that its changes do not). Calendar-daily data with at least a year
+   is strictly positive; a strictly positive, right-skewed column such as volume (or glucose) enters as its
+   logarithm; anything else (a temperature) enters as its level. A target that enters as its level or logarithm
+   also enters as its change (a bounded level carries information that its changes do not, and the other way round). Calendar-daily data with at least a year
    of training gets the day-of-year sine/cosine; sub-daily data gets the time of day (local time).
 5. **The target is the change from the last value** ``y[t+h] - y[t]`` (``log(y[t+h] / y[t])`` for a price-like
    target), not the level. Predicting the level lets a network hide behind "copy the last value" and look good on a
@@ -827,7 +827,8 @@ def run_forecast(
     training or ``seasonal`` for sub-daily data, ``linear``, ``lstm``) with ``rmse``, ``mae``, ``r2``, ``skill``
     (against persistence), ``mse`` and ``mape``, in the target's own units on the test period. ``table.attrs``
     records what ran: the rate, the formulation, the transforms, the split dates, the windows (and those dropped at
-    long gaps), the epochs, the validation scores, the model chosen on validation and the wall time.
+    long gaps), the epochs, the validation scores, the model chosen on validation, the Diebold-Mariano test of the
+    LSTM against each baseline on the test period (``attrs["dm"]``) and the wall time.
 
     The same ``seed`` gives the same numbers on a CPU. See the module docstring for every step.
     """
