@@ -22,8 +22,9 @@ The lessons build each step by hand; this module chains the same helpers so that
    statsmodels' ``adfuller``, that cannot reject a random walk at 5 %) enters as its change, ``log`` change when it
    is strictly positive; a strictly positive, right-skewed column such as volume (or glucose) enters as its
    logarithm; anything else (a temperature) enters as its level. A target that enters as its level or logarithm
-   also enters as its change (a bounded level carries information that its changes do not, and the other way round). Calendar-daily data with at least a year
-   of training gets the day-of-year sine/cosine; sub-daily data gets the time of day (local time).
+   also enters as its change (a bounded level carries information that its changes do not, and the other way
+   round). Calendar-daily data with at least a year of training gets the day-of-year sine/cosine; sub-daily data
+   gets the time of day (local time).
 5. **The target is the change from the last value** ``y[t+h] - y[t]`` (``log(y[t+h] / y[t])`` for a price-like
    target), not the level. Predicting the level lets a network hide behind "copy the last value" and look good on a
    plot; predicting the change makes persistence the zero forecast, so any skill is skill. The forecast in the
@@ -384,7 +385,7 @@ def _select_columns(frame, target: str, features: Sequence[str] | None) -> tuple
                 dropped[c] = "not numeric"
             elif frame[c].isna().all():
                 dropped[c] = "all NaN"
-            elif c != target and np.isinf(frame[c].to_numpy("float64")).any():
+            elif c != target and np.isinf(frame[c].to_numpy("float64", na_value=np.nan)).any():
                 dropped[c] = "infinite values"
             else:
                 columns.append(c)
@@ -401,7 +402,7 @@ def _select_columns(frame, target: str, features: Sequence[str] | None) -> tuple
     # Non-numeric / all-NaN columns asked for by name: validate_frame raises with the fix.
     preprocessing.validate_frame(frame[columns], allow_nan=True)
     for c in columns:
-        bad = ~np.isfinite(frame[c].to_numpy("float64")) & frame[c].notna().to_numpy()
+        bad = ~np.isfinite(frame[c].to_numpy("float64", na_value=np.nan)) & frame[c].notna().to_numpy()
         if bad.any():
             where = frame.index[bad]
             what = "the target" if c == target else "the feature"
