@@ -360,7 +360,8 @@ def main(argv: list[str] | None = None) -> None:
     mode = "smoke (tiny models; numbers meaningless)" if args.smoke else "full"
     command = "python benchmarks/benchmark_forecast.py " + " ".join(argv if argv is not None else sys.argv[1:])
     now = f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
-    readme = out.resolve() == (ROOT / "benchmarks" / "results.md").resolve() and not args.smoke and not args.only
+    # The README shows what the default output holds (a run with --only shows fewer data sets, and says so).
+    readme = out.resolve() == (ROOT / "benchmarks" / "results.md").resolve() and not args.smoke
     if args.part in ("all", "single"):
         load_before, started = os.getloadavg(), time.perf_counter()
         rows, calls = run(args.seeds, args.smoke, args.only)
@@ -397,6 +398,8 @@ def main(argv: list[str] | None = None) -> None:
         text = _replace_block(text, "SINGLE", section)
         if readme:
             generated = f"{args.seeds} seeds, {dt.datetime.now(dt.UTC):%Y-%m-%d}, TensorFlow {tf.__version__}"
+            if args.only:
+                generated += f"; only {', '.join(args.only)} in this run"
             write_readme(readme_section(rows, calls, generated))
     if args.part in ("all", "backtest"):
         load_before, started = os.getloadavg(), time.perf_counter()
@@ -423,8 +426,10 @@ def main(argv: list[str] | None = None) -> None:
         print()
         print(full)
         text = _replace_block(text, "BACKTEST", section)
-        if readme or (args.only is not None and not args.smoke and args.part == "backtest"):
+        if readme:
             generated = f"{args.folds} folds x {args.backtest_seeds} seeds, {dt.datetime.now(dt.UTC):%Y-%m-%d}"
+            if args.only:
+                generated += f"; only {', '.join(args.only)} in this run"
             intro = (
                 f"Rolling-origin backtest ({generated}; details in [`benchmarks/results.md`](benchmarks/results.md)): "
                 "pooled test skill against persistence over all folds, and the Diebold-Mariano p-value of the LSTM "
