@@ -270,7 +270,7 @@ def backtest(
             **{m: (actual - pooled_forecasts[m]).tolist() for m in everywhere},
         },
         "windows_dropped": int(sum(sum(f["windows_dropped"].values()) for f in fold_info)),
-        "recipe": dict(recipe),
+        "recipe": {"lookback": lookback, **recipe},  # the lookback used (the rate's default unless given)
         "smoke": bool(smoke),
         "wall_time_s": round(time.perf_counter() - started, 2),
     }

@@ -878,7 +878,7 @@ def run_forecast(
         "windows": info["windows"],
         "windows_dropped": info["windows_dropped"],
         "lstm_train_windows": info["lstm_train_windows"],
-        "recipe": dict(recipe),
+        "recipe": {"lookback": lookback, **recipe},  # the lookback used (the rate's default unless given)
         "linear": info["linear"],
         "epochs_run": info["epochs"][seed]["run"],
         "best_epoch": info["epochs"][seed]["best"],
