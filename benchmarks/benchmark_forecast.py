@@ -1,15 +1,25 @@
-"""Benchmark of helpers.experiment.run_forecast on every offline snapshot, over several seeds.
+"""Benchmark of the course's pipeline on every offline snapshot: one split over several seeds, and a backtest.
 
-Not a test: it prints a markdown table (median and [min, max] of each metric per model and data set, the wall time
-of each call, and whether the course's targets are met) and writes it to ``benchmarks/results.md``; a full run with
-the default ``--out`` also writes the summary (test skill per model, targets) into README.md, between its
-``BEGIN BENCHMARK`` / ``END BENCHMARK`` markers.
+Not a test: it prints markdown tables and writes them to ``benchmarks/results.md``, in two sections that a run can
+replace one at a time:
 
-    python benchmarks/benchmark_forecast.py                 # full mode, 5 seeds (5-10 minutes on 2 CPU cores)
+- **single split** (``--part single``): ``helpers.experiment.run_forecast`` per data set and seed: median and
+  [min, max] of each metric per model, the wall time of each call, and whether the course's targets are met;
+- **backtest** (``--part backtest``): ``helpers.evaluation.backtest`` per data set, 4 folds x 3 seeds: the pooled
+  test skill of every model over the folds (the LSTM is the ensemble of the seeds), each seed's own pooled skill,
+  and the Diebold-Mariano test of the LSTM against the best baseline.
+
+A full run with the default ``--out`` also writes each part's summary into README.md, between its ``BEGIN
+BENCHMARK`` / ``END BENCHMARK`` (single split) and ``BEGIN BACKTEST`` / ``END BACKTEST`` markers.
+
+    python benchmarks/benchmark_forecast.py                 # full mode, both parts (about 30 min on 2 CPU cores)
+    python benchmarks/benchmark_forecast.py --part backtest --only 72793 AAPL glucose   # some data sets
     python benchmarks/benchmark_forecast.py --seeds 1 --smoke --out /tmp/results.md   # a quick check of the script
 
-Stocks are forecast on their ``Close``, the weather snapshot on its ``tmax``, one day ahead, with the defaults of
-``run_forecast`` (nothing here is tuned: the recipe is fixed in ``helpers.experiment.FULL_RECIPE``).
+Stocks are forecast on their ``Close`` and the weather snapshot on its ``tmax``, one day ahead; the glucose readings
+(5-minute steps) 30 minutes (6 steps) ahead. Every other setting is the pipeline's default for the data's rate
+(nothing here is tuned: the recipes are fixed in ``helpers.experiment``). The hourly traffic counts are
+benchmarked with lesson 06's recipe in ``benchmarks/benchmark_sensors.py``.
 """
 
 from __future__ import annotations
@@ -18,6 +28,7 @@ import argparse
 import datetime as dt
 import os
 import platform
+import re
 import sys
 import time
 from pathlib import Path
@@ -29,10 +40,14 @@ sys.path.insert(0, str(ROOT))
 import pandas as pd  # noqa: E402
 
 from helpers import data  # noqa: E402
-from helpers.experiment import FULL_RECIPE, SMOKE_RECIPE, run_forecast  # noqa: E402
+from helpers.evaluation import backtest  # noqa: E402
+from helpers.experiment import FULL_RECIPE, SMOKE_RECIPE, SUBDAILY_RECIPE, run_forecast  # noqa: E402
 from helpers.notebook import quiet  # noqa: E402
 
-TARGETS = {"stock": "Close", "weather": "tmax"}
+#: Target column and horizon (steps) per kind of data set.
+TARGETS = {"stock": ("Close", 1), "weather": ("tmax", 1), "sensor": ("glucose", 6)}
+BACKTEST_FOLDS = 4
+BACKTEST_SEEDS = 3
 METRICS = ("skill", "rmse", "mae", "r2")
 #: The course's targets (benchmarks/README.md): median LSTM skill against persistence.
 WEATHER_MIN_SKILL = 0.08
@@ -43,25 +58,43 @@ STOCK_MIN_SKILL = -0.01
 def load(kind: str, name: str) -> pd.DataFrame:
     if kind == "stock":
         return data.load_stock(name, source="offline")
+    if kind == "sensor":
+        return data.load_sensor(name)
     return data.load_weather(name, source="offline")
 
 
-def run(seeds: int, smoke: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+def datasets(only: list[str] | None) -> list[tuple[str, str]]:
+    """(kind, name) of every offline snapshot this benchmark has a target for; ``only`` keeps the names given."""
+    entries = [(e.kind, e.name) for e in data.available_offline().itertuples() if e.kind in TARGETS]
+    return [(k, n) for k, n in entries if n in only] if only else entries
+
+
+def _label(kind: str, name: str) -> str:
+    target, horizon = TARGETS[kind]
+    ahead = "" if horizon == 1 else f", {horizon} steps ahead"
+    return f"{kind} {name} ({target}{ahead})"
+
+
+def run(seeds: int, smoke: bool, only: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One row per (data set, seed, model) with the test metrics, the validation skill and the call's wall time."""
     rows, calls = [], []
-    for entry in data.available_offline().itertuples():
-        if entry.kind not in TARGETS:  # sub-daily series: benchmarks/benchmark_sensors.py
-            continue
-        frame = load(entry.kind, entry.name)
-        target = TARGETS[entry.kind]
-        label = f"{entry.kind} {entry.name} ({target})"
+    for kind, name in datasets(only):
+        frame = load(kind, name)
+        target, horizon = TARGETS[kind]
+        label = _label(kind, name)
         for seed in range(seeds):
             started = time.perf_counter()
-            table = run_forecast(frame, target, seed=seed, smoke=smoke)
+            table = run_forecast(frame, target, horizon=horizon, seed=seed, smoke=smoke)
             wall = time.perf_counter() - started
             attrs = table.attrs
             calls.append(
-                {"data": label, "seed": seed, "wall_s": wall, "epochs": attrs["epochs_run"], "best_epoch": attrs["best_epoch"]}
+                {
+                    "data": label,
+                    "seed": seed,
+                    "wall_s": wall,
+                    "epochs": attrs["epochs_run"],
+                    "best_epoch": attrs["best_epoch"],
+                }
             )
             for model, values in table.iterrows():
                 rows.append(
@@ -75,7 +108,8 @@ def run(seeds: int, smoke: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
                 )
             lstm = table.loc["lstm"]
             print(
-                f"{label:28s} seed {seed}: LSTM skill {lstm['skill']:+.4f} (linear {table.loc['linear', 'skill']:+.4f}), "
+                f"{label:28s} seed {seed}: LSTM skill {lstm['skill']:+.4f} "
+                f"(linear {table.loc['linear', 'skill']:+.4f}), "
                 f"{attrs['epochs_run']} epochs, {wall:.1f} s",
                 flush=True,
             )
@@ -105,7 +139,13 @@ def summary(rows: pd.DataFrame, calls: pd.DataFrame) -> str:
     ]
     for label, group in rows.groupby("data", sort=False):
         for model, g in sorted(group.groupby("model"), key=lambda kv: order.get(kv[0], 99)):
-            cells = [_cell(g["skill"], 4), _cell(g["rmse"], 3), _cell(g["mae"], 3), _cell(g["r2"], 4), _cell(g["val_skill"], 4)]
+            cells = [
+                _cell(g["skill"], 4),
+                _cell(g["rmse"], 3),
+                _cell(g["mae"], 3),
+                _cell(g["r2"], 4),
+                _cell(g["val_skill"], 4),
+            ]
             lines.append(f"| {label} | {model} | " + " | ".join(cells) + " |")
     lines += ["", "| data (target) | wall time per call (s) | epochs run | best epoch |", "| --- | --- | --- | --- |"]
     for label, g in calls.groupby("data", sort=False):
@@ -113,9 +153,13 @@ def summary(rows: pd.DataFrame, calls: pd.DataFrame) -> str:
     lines += ["", "| target | measured (median over seeds) | met |", "| --- | --- | --- |"]
     for label, group in rows.groupby("data", sort=False):
         skill = group.groupby("model")["skill"].median()
+        if label.startswith("sensor"):
+            continue  # the glucose targets (issue of lesson 06) are read off the backtest and single-split tables
         if label.startswith("weather"):
             ok = skill["lstm"] >= WEATHER_MIN_SKILL
-            lines.append(f"| {label}: LSTM skill ≥ {WEATHER_MIN_SKILL} | {skill['lstm']:.4f} | {'yes' if ok else 'no'} |")
+            lines.append(
+                f"| {label}: LSTM skill ≥ {WEATHER_MIN_SKILL} | {skill['lstm']:.4f} | {'yes' if ok else 'no'} |"
+            )
             gap = skill["linear"] - skill["lstm"]
             ok = gap <= WEATHER_MAX_GAP_TO_LINEAR
             lines.append(
@@ -130,9 +174,10 @@ def summary(rows: pd.DataFrame, calls: pd.DataFrame) -> str:
 
 def readme_section(rows: pd.DataFrame, calls: pd.DataFrame, generated: str) -> str:
     """The README's summary: test skill against persistence per data set and model, wall time, targets."""
-    models = [m for m in ["persistence", "climatology", "linear", "lstm"] if m in set(rows["model"])]
+    models = [m for m in ["persistence", "climatology", "seasonal", "linear", "lstm"] if m in set(rows["model"])]
     lines = [
-        f"Test skill against persistence, next day, median [min, max] over seeds ({generated}; every metric, the "
+        "Test skill against persistence (next day; glucose 30 minutes ahead), median [min, max] over seeds "
+        f"({generated}; every metric, the "
         "validation scores and each run are in [`benchmarks/results.md`](benchmarks/results.md)):",
         "",
         "| data (target) | " + " | ".join(models) + " | seconds per call |",
@@ -142,8 +187,11 @@ def readme_section(rows: pd.DataFrame, calls: pd.DataFrame, generated: str) -> s
         cells = []
         for model in models:
             g = group[group["model"] == model]
-            cells.append(_cell(g["skill"], 3) if len(g.drop_duplicates("skill")) > 1 else
-                         (f"{g['skill'].iloc[0]:.3f}" if len(g) else "-"))
+            cells.append(
+                _cell(g["skill"], 3)
+                if len(g.drop_duplicates("skill")) > 1
+                else (f"{g['skill'].iloc[0]:.3f}" if len(g) else "-")
+            )
         wall = _cell(calls.loc[calls["data"] == label, "wall_s"], 0)
         lines.append(f"| {label} | " + " | ".join(cells) + f" | {wall} |")
     targets = summary(rows, calls).split("\n\n")[-1]
@@ -163,9 +211,116 @@ def write_readme(section: str) -> None:
     print("README.md: benchmark summary updated")
 
 
+def run_backtests(folds: int, seeds: int, smoke: bool, only: list[str] | None = None) -> pd.DataFrame:
+    """One row per data set: pooled test skill of every model, each seed's pooled skill, the DM test, wall time."""
+    rows = []
+    for kind, name in datasets(only):
+        frame = load(kind, name)
+        target, horizon = TARGETS[kind]
+        label = _label(kind, name)
+        started = time.perf_counter()
+        table = backtest(frame, target, folds=folds, horizon=horizon, seeds=tuple(range(seeds)), smoke=smoke)
+        wall = time.perf_counter() - started
+        attrs = table.attrs
+        pooled = {m: v["skill"] for m, v in attrs["pooled"].items()}
+        seed_skills = [v["pooled_skill"] for v in attrs["seed_scores"].values()]
+        lstm_folds = table[table["model"] == "lstm"]["skill"].tolist()
+        linear_folds = table[table["model"] == "linear"]["skill"].tolist()
+        rows.append(
+            {
+                "data": label,
+                "test days": attrs["dm"]["n"],
+                **{f"skill {m}": pooled.get(m) for m in ("persistence", "climatology", "seasonal", "linear", "lstm")},
+                "lstm seeds": seed_skills,
+                "lstm folds": lstm_folds,
+                "linear folds": linear_folds,
+                "best baseline": attrs["dm"]["against"],
+                "dm": attrs["dm"]["statistic"],
+                "p": attrs["dm"]["p_value"],
+                "selected": attrs["selected"]["skill"],
+                "chosen": attrs["selected"]["models"],
+                "wall_s": wall,
+            }
+        )
+        print(f"{label:40s} backtest: {attrs['dm']['said']} ({wall:.0f} s)", flush=True)
+    return pd.DataFrame(rows)
+
+
+def _num(value, digits: int = 3) -> str:
+    return "-" if value is None or pd.isna(value) else f"{value:+.{digits}f}"
+
+
+def backtest_tables(results: pd.DataFrame) -> tuple[str, str]:
+    """The markdown of the backtest: the full table for results.md and the summary for the README."""
+    models = [
+        m for m in ("persistence", "climatology", "seasonal", "linear", "lstm") if results[f"skill {m}"].notna().any()
+    ]
+    head = (
+        "| data (target) | test steps | "
+        + " | ".join(models)
+        + " | LSTM seeds (pooled, each) | best baseline | DM | p |"
+    )
+    lines = [head, "|" + " --- |" * (len(models) + 6)]
+    short = [
+        "| data (target) | " + " | ".join(models) + " | DM p (LSTM vs best baseline) |",
+        "|" + " --- |" * (len(models) + 2),
+    ]
+    for values in results.to_dict("records"):
+        cells = [_num(values[f"skill {m}"]) for m in models]
+        seeds = ", ".join(f"{v:+.3f}" for v in values["lstm seeds"])
+        lines.append(
+            f"| {values['data']} | {values['test days']} | "
+            + " | ".join(cells)
+            + f" | {seeds} | {values['best baseline']} | {values['dm']:+.2f} | {values['p']:.3g} |"
+        )
+        p_cell = f"{values['p']:.3g} ({values['best baseline']})"
+        short.append(f"| {values['data']} | " + " | ".join(cells) + f" | {p_cell} |")
+    lines += [
+        "",
+        "| data (target) | LSTM skill per fold | linear skill per fold | chosen on validation | its pooled skill "
+        "| wall time (s) |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for values in results.to_dict("records"):
+        lines.append(
+            f"| {values['data']} | "
+            + ", ".join(f"{v:+.3f}" for v in values["lstm folds"])
+            + " | "
+            + ", ".join(f"{v:+.3f}" for v in values["linear folds"])
+            + f" | {', '.join(values['chosen'])} | "
+            + f"{values['selected']:+.3f} | {values['wall_s']:.0f} |"
+        )
+    return "\n".join(lines), "\n".join(short)
+
+
+def _replace_block(text: str, name: str, body: str) -> str:
+    pattern = re.compile(rf"(<!-- BEGIN {name}[^\n]*-->\n)(.*?)(<!-- END {name} -->)", re.DOTALL)
+    if pattern.search(text):
+        return pattern.sub(lambda m: m.group(1) + body + m.group(3), text)
+    return (
+        text.rstrip("\n")
+        + f"\n\n<!-- BEGIN {name}: written by benchmarks/benchmark_forecast.py -->\n{body}<!-- END {name} -->\n"
+    )
+
+
+def _machine(tf, keras, load_before, load_after, total) -> str:
+    return (
+        f"Machine: {os.cpu_count()} CPU cores ({platform.processor() or platform.machine()}), Python "
+        f"{platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__}, "
+        f"pandas {pd.__version__}. Load average (1 min) {load_before[0]:.1f} at the start, {load_after[0]:.1f} at the "
+        f"end (other jobs shared the cores when it is above 2); total {total / 60:.1f} min."
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seeds", type=int, default=5, help="seeds 0 .. N-1 for every data set (default 5)")
+    parser.add_argument("--part", choices=("all", "single", "backtest"), default="all", help="which part to run")
+    parser.add_argument("--seeds", type=int, default=5, help="single split: seeds 0 .. N-1 (default 5)")
+    parser.add_argument("--folds", type=int, default=BACKTEST_FOLDS, help="backtest: folds (default 4)")
+    parser.add_argument(
+        "--backtest-seeds", type=int, default=BACKTEST_SEEDS, help="backtest: seeds 0 .. N-1 (default 3)"
+    )
+    parser.add_argument("--only", nargs="*", help="data set names to run (e.g. 72793 AAPL glucose); default all")
     parser.add_argument("--smoke", action="store_true", help="tiny models: checks the script, numbers meaningless")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results.md"), help="markdown file to write")
     args = parser.parse_args(argv)
@@ -174,42 +329,96 @@ def main(argv: list[str] | None = None) -> None:
     import tensorflow as tf
 
     tf.get_logger().setLevel("ERROR")
-    load_before = os.getloadavg()
-    started = time.perf_counter()
-    rows, calls = run(args.seeds, args.smoke)
-    total = time.perf_counter() - started
-    load_after = os.getloadavg()
-    body = summary(rows, calls)
-    mode = "smoke (tiny models; numbers meaningless)" if args.smoke else "full"
-    recipe = ", ".join(f"{k}={v}" for k, v in (SMOKE_RECIPE if args.smoke else FULL_RECIPE).items())
-    seeds = f"seeds 0-{args.seeds - 1}" if args.seeds > 1 else "seed 0"
-    header = [
-        "# Benchmark: `run_forecast` on the offline snapshots",
-        "",
-        f"Generated by `python benchmarks/benchmark_forecast.py --seeds {args.seeds}{' --smoke' if args.smoke else ''}` "
-        f"on {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC; mode: {mode}.",
-        f"Machine: {os.cpu_count()} CPU cores ({platform.processor() or platform.machine()}), Python "
-        f"{platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__}, pandas {pd.__version__}. "
-        f"Load average (1 min) {load_before[0]:.1f} at the start, {load_after[0]:.1f} at the end; total {total / 60:.1f} min.",
-        "",
-        f"Test period = the last 15 % of each series, one day ahead. Each cell: median [min, max] over {seeds}. Skill = 1 - RMSE / RMSE(persistence); RMSE and MAE in the target's units (dollars, °C). "
-        "The validation skill (the period before the test) is the only score that was used to choose the recipe.",
-        f"Recipe: {recipe}.",
-        "",
-        "",
-    ]
-    raw = rows.pivot_table(index=["data", "seed"], columns="model", values="skill").round(4)
-    footer = ["", "<details><summary>Test skill of every run</summary>", "", markdown(raw), "", "</details>", ""]
-    text = "\n".join(header) + body + "\n" + "\n".join(footer)
-    print()
-    print(body)
     out = Path(args.out)
+    text = out.read_text(encoding="utf-8") if out.exists() else ""
+    if "<!-- BEGIN SINGLE" not in text:
+        text = (
+            "# Benchmark: the course's pipeline on the offline snapshots\n\n" + text.split("\n", 1)[-1] if text else ""
+        )
+    mode = "smoke (tiny models; numbers meaningless)" if args.smoke else "full"
+    command = "python benchmarks/benchmark_forecast.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    now = f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
+    # The README shows what the default output holds (a run with --only shows fewer data sets, and says so).
+    readme = out.resolve() == (ROOT / "benchmarks" / "results.md").resolve() and not args.smoke
+    if args.part in ("all", "single"):
+        load_before, started = os.getloadavg(), time.perf_counter()
+        rows, calls = run(args.seeds, args.smoke, args.only)
+        total, load_after = time.perf_counter() - started, os.getloadavg()
+        body = summary(rows, calls)
+        recipe = ", ".join(f"{k}={v}" for k, v in (SMOKE_RECIPE if args.smoke else FULL_RECIPE).items())
+        subdaily = ", ".join(f"{k}={v}" for k, v in SUBDAILY_RECIPE.items() if FULL_RECIPE.get(k) != v)
+        seeds = f"seeds 0-{args.seeds - 1}" if args.seeds > 1 else "seed 0"
+        raw = rows.pivot_table(index=["data", "seed"], columns="model", values="skill").round(4)
+        section = "\n".join(
+            [
+                "## One split (70 / 15 / 15), several seeds",
+                "",
+                f"Generated by `{command.strip()}` on {now}; mode: {mode}.",
+                _machine(tf, keras, load_before, load_after, total),
+                "",
+                f"Test period = the last 15 % of each series. Each cell: median [min, max] over {seeds}. Skill = 1 - "
+                "RMSE / RMSE(persistence); RMSE and MAE in the target's units (dollars, °C, mg/dL). The validation "
+                "skill (the period before the test) is the only score that was used to choose the recipe.",
+                f"Recipe (daily data): {recipe}. Sub-daily data: {subdaily}.",
+                "",
+                body,
+                "",
+                "<details><summary>Test skill of every run</summary>",
+                "",
+                markdown(raw),
+                "",
+                "</details>",
+                "",
+            ]
+        )
+        print()
+        print(body)
+        text = _replace_block(text, "SINGLE", section)
+        if readme:
+            generated = f"{args.seeds} seeds, {dt.datetime.now(dt.UTC):%Y-%m-%d}, TensorFlow {tf.__version__}"
+            if args.only:
+                generated += f"; only {', '.join(args.only)} in this run"
+            write_readme(readme_section(rows, calls, generated))
+    if args.part in ("all", "backtest"):
+        load_before, started = os.getloadavg(), time.perf_counter()
+        results = run_backtests(args.folds, args.backtest_seeds, args.smoke, args.only)
+        total, load_after = time.perf_counter() - started, os.getloadavg()
+        full, short = backtest_tables(results)
+        section = "\n".join(
+            [
+                f"## Rolling-origin backtest: {args.folds} folds, {args.backtest_seeds} seeds",
+                "",
+                f"Generated by `{command.strip()}` on {now}; mode: {mode}.",
+                _machine(tf, keras, load_before, load_after, total),
+                "",
+                "`helpers.evaluation.backtest(frame, target, folds, seeds)`: expanding training window, a validation "
+                "block before each test block (scikit-learn's `TimeSeriesSplit` with a gap), everything fitted per "
+                "fold on its training part. Skill pooled over all test blocks; `lstm` is the mean forecast of the "
+                "seeds' models (each seed's own pooled skill is listed); DM = Diebold-Mariano statistic of the LSTM "
+                "against the baseline with the lowest pooled RMSE (negative: the LSTM is better), with its p-value.",
+                "",
+                full,
+                "",
+            ]
+        )
+        print()
+        print(full)
+        text = _replace_block(text, "BACKTEST", section)
+        if readme:
+            generated = f"{args.folds} folds x {args.backtest_seeds} seeds, {dt.datetime.now(dt.UTC):%Y-%m-%d}"
+            if args.only:
+                generated += f"; only {', '.join(args.only)} in this run"
+            intro = (
+                f"Rolling-origin backtest ({generated}; details in [`benchmarks/results.md`](benchmarks/results.md)): "
+                "pooled test skill against persistence over all folds, and the Diebold-Mariano p-value of the LSTM "
+                "ensemble against the best baseline:\n\n"
+            )
+            path = ROOT / "README.md"
+            path.write_text(_replace_block(path.read_text(encoding="utf-8"), "BACKTEST", intro + short + "\n"), "utf-8")
+            print("README.md: backtest summary updated")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
     print(f"\nwritten to {out}")
-    if not args.smoke and out.resolve() == (ROOT / "benchmarks" / "results.md").resolve():
-        generated = f"{args.seeds} seeds, {dt.datetime.now(dt.timezone.utc):%Y-%m-%d}, TensorFlow {tf.__version__}"
-        write_readme(readme_section(rows, calls, generated))
 
 
 if __name__ == "__main__":

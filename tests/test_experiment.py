@@ -127,7 +127,9 @@ def test_trading_days_and_an_arbitrary_schema():
 def test_explicit_features_and_horizon():
     frame = weather_like(400)
     table = run_forecast(frame, "tmax", features=["tmin"], horizon=3, lookback=10, smoke=True)
-    assert table.attrs["features"] == ["tmax", "tmin"]  # the target is always an input; calendar needs a year
+    # The target is always an input, as its level and its change; the calendar needs a year of training.
+    features = table.attrs["features"]
+    assert features[0] == "tmax" and features[-1] == "tmax_diff" and len(features) == 3
     assert table.attrs["lookback"] == 10 and table.attrs["horizon"] == 3
 
 
@@ -181,9 +183,14 @@ def test_gappy_feature_is_skipped_only_when_not_asked_for():
     frame = weather_like(600)
     frame.loc[frame.index[100:130], "prcp"] = np.nan  # a month missing: too long to interpolate
     table = run_forecast(frame, "tmax", smoke=True)
-    assert table.attrs["dropped"]["prcp"] == "gap too long to fill"
-    with pytest.raises(PreprocessingError, match=r"'prcp' has a gap of 30"):
-        run_forecast(frame, "tmax", features=["prcp"], smoke=True)
+    assert table.attrs["dropped"]["prcp"].startswith("gap too long to fill (30 steps")
+    assert sum(table.attrs["windows_dropped"].values()) == 0
+    # Asked for by name, the column is used, and the gap is never bridged: the windows touching it are dropped.
+    named = run_forecast(frame, "tmax", features=["prcp"], smoke=True)
+    lookback = named.attrs["lookback"]
+    # A window's inputs span `lookback` days: 30 + lookback - 1 windows have at least one day in the gap.
+    assert named.attrs["windows_dropped"]["train"] == 30 + lookback - 1
+    assert named.attrs["windows"]["train"] == named.attrs["split"]["train"][2] - 1 - lookback - (30 + lookback - 1)
 
 
 def test_gaps_are_filled_inside_each_split_part(monkeypatch):
@@ -193,19 +200,84 @@ def test_gaps_are_filled_inside_each_split_part(monkeypatch):
     frame = frame.drop(frame.index[boundary - 2 : boundary + 2])  # four missing days around the boundary
     frame.loc[frame.index[boundary + 10], "tmax"] = np.nan
     filled = []
-    original = preprocessing.fill_gaps
+    original = experiment._fill_short_gaps
 
-    def spy(part, **kwargs):
-        out = original(part, **kwargs)
+    def spy(part, limit):
+        out = original(part, limit)
         filled.append(out)
         return out
 
-    monkeypatch.setattr(preprocessing, "fill_gaps", spy)
+    monkeypatch.setattr(experiment, "_fill_short_gaps", spy)
     run_forecast(frame, "tmax", smoke=True)
-    parts = [f for f in filled if len(f.columns) > 1][-3:]  # the three parts, after the per-column gap checks
-    assert [len(p) for p in parts] and all(not p.isna().any().any() for p in parts)
-    train, val = parts[0], parts[1]
+    assert len(filled) == 3 and all(not p.isna().any().any() for p in filled)
+    train, val = filled[0], filled[1]
     assert train.index[-1] < val.index[0]
     # The last training days that were missing repeat the last observed training value: nothing from validation.
     last_seen = frame.loc[: train.index[-1], "tmax"].dropna().iloc[-1]
     assert (train["tmax"].iloc[-2:] == last_seen).all()
+
+
+# --- Any sampling rate ----------------------------------------------------------------------------------------------
+
+
+def sensor_like(n: int, freq: str, tz: str | None = None, start: str = "2024-03-01", seed: int = 0) -> pd.DataFrame:
+    """A synthetic sensor (labelled so): a daily cycle, an AR(1) wander and noise, at any rate."""
+    rng = np.random.default_rng(seed)
+    index = pd.date_range(start, periods=n, freq=freq, tz=tz)
+    hours = (index - index[0]).total_seconds().to_numpy() / 3600
+    wander = np.zeros(n)
+    for t in range(1, n):
+        wander[t] = 0.95 * wander[t - 1] + rng.normal(0, 1)
+    return pd.DataFrame({"reading": 100 + 10 * np.sin(2 * np.pi * hours / 24) + wander}, index=index)
+
+
+def test_hourly_readings_are_forecast_hourly_never_put_on_days():
+    """Two months of hourly readings: every hour is a step (the old pipeline kept only the midnight readings)."""
+    frame = sensor_like(24 * 61, "h")
+    table = run_forecast(frame, "reading", smoke=True)
+    attrs = table.attrs
+    assert attrs["step"] == str(pd.Timedelta(hours=1)) and "sub-daily" in attrs["rate"]
+    assert attrs["lookback"] == 24  # one day of hourly readings
+    # Every hour of training is a window's target, after the first row (lost to differencing) and the first lookback.
+    assert attrs["windows"]["train"] == attrs["split"]["train"][2] - 1 - 24 > 900
+    assert "seasonal" in table.index  # the same hour one day earlier
+    assert {"tod_sin", "tod_cos"} <= set(attrs["features"])
+    assert "1 hour" in attrs["formulation"]
+
+
+def test_time_zone_aware_index_across_daylight_saving_switches():
+    # Hourly, Berlin, across the spring switch (02:00 does not exist on 2024-03-31): the real time between readings
+    # is one hour throughout.
+    frame = sensor_like(24 * 40, "h", tz="Europe/Berlin", start="2024-03-10")
+    table = run_forecast(frame, "reading", smoke=True)
+    assert table.attrs["step"] == str(pd.Timedelta(hours=1))
+    assert sum(table.attrs["windows_dropped"].values()) == 0
+    # Daily at local midnight across the same switch: days are the steps (a local midnight is 23 hours after the last).
+    daily = weather_like(500).tz_localize("America/Los_Angeles")
+    assert experiment.infer_rate(daily.index).kind == "daily"
+    assert run_forecast(daily, "tmax", smoke=True).attrs["step"] == str(pd.Timedelta(days=1))
+
+
+def test_infer_rate_defaults():
+    five = experiment.infer_rate(pd.date_range("2024-01-01", periods=500, freq="5min"))
+    assert (five.step, five.lookback, five.fill_limit, five.season) == (pd.Timedelta(minutes=5), 24, 3, 288)
+    hourly = experiment.infer_rate(pd.date_range("2024-01-01", periods=500, freq="h"))
+    assert (hourly.lookback, hourly.fill_limit, hourly.season) == (24, 3, 24)
+    trading = experiment.infer_rate(stock_like().index)
+    assert (trading.kind, trading.freq, trading.lookback) == ("trading days", None, 14)
+    weekly = experiment.infer_rate(pd.date_range("2020-01-05", periods=200, freq="W"))
+    assert (weekly.kind, weekly.step) == ("multi-day", pd.Timedelta(days=7))
+    # A missing reading is a gap, not a new step.
+    gappy = pd.date_range("2024-01-01", periods=500, freq="5min").delete([10, 11, 200])
+    assert experiment.infer_rate(gappy).step == pd.Timedelta(minutes=5)
+
+
+def test_long_sensor_gaps_drop_windows_and_short_ones_are_filled():
+    frame = sensor_like(24 * 60, "h")
+    frame.iloc[100:102] = np.nan  # two hours: filled
+    frame = frame.drop(frame.index[300:340])  # 40 hours missing: never bridged
+    table = run_forecast(frame, "reading", smoke=True)
+    lookback = table.attrs["lookback"]
+    # 40 missing hours, and the change into the first hour after them: every window whose inputs (spanning `lookback`
+    # hours) or target touch them is dropped.
+    assert table.attrs["windows_dropped"]["train"] == 40 + lookback + 1

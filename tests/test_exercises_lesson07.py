@@ -1,0 +1,101 @@
+"""The checkers of lesson 07: a right answer, wrong answers and the untouched starter of each exercise."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers.evaluation import diebold_mariano, fold_bounds
+from helpers.exercises import lesson07
+from helpers.exercises.lesson07 import ____, q1, q2
+
+
+def _solution(exercise, name):
+    namespace: dict = {}
+    exec(exercise.solution_code, namespace)  # noqa: S102 -- our own reference solution
+    return namespace[name]
+
+
+def test_star_import_binds_the_exercises_and_the_blank():
+    assert set(lesson07.__all__) == {"q1", "q2", "____"}
+
+
+# --- Q1 ---------------------------------------------------------------------------------------------------------------
+
+
+def test_q1_right_and_agrees_with_fold_bounds():
+    assert q1.evaluate(_solution(q1, "expanding_split")).correct
+    # The reference is the package's own split (scikit-learn's TimeSeriesSplit with a gap) on the same sizes.
+    split = lesson07._reference_split(1000, 4, 120)
+    assert [(t.stop, v.stop, s.stop) for t, v, s in split] == fold_bounds(1000, 4)
+
+
+def _sliding(n, folds, block):
+    return [(range(v.start - 2 * block, v.start), v, t) for _, v, t in lesson07._reference_split(n, folds, block)]
+
+
+def _leaky(n, folds, block):
+    return [(range(0, t.stop), v, t) for _, v, t in lesson07._reference_split(n, folds, block)]
+
+
+def _no_validation_gap(n, folds, block):
+    return [(range(0, v.stop), v, t) for _, v, t in lesson07._reference_split(n, folds, block)]
+
+
+def _from_the_start(n, folds, block):
+    return [
+        (range(0, (k + 1) * block), range((k + 1) * block, (k + 2) * block), range((k + 2) * block, (k + 3) * block))
+        for k in range(folds)
+    ]
+
+
+@pytest.mark.parametrize(
+    "wrong, reason",
+    [
+        (_sliding, "sliding window"),
+        (_leaky, "trained on the future"),
+        (_no_validation_gap, "overlaps the validation block"),
+        (_from_the_start, "test block is"),
+        (lambda n, folds, block: lesson07._reference_split(n, folds, block)[:-1], "one per test block"),
+        (lambda n, folds, block: 42, "list of"),
+    ],
+)
+def test_q1_wrong(wrong, reason):
+    result = q1.evaluate(wrong)
+    assert result.status == "incorrect" and reason in result.message, result.message
+
+
+def test_q1_untouched():
+    def expanding_split(n, folds, block):
+        raise NotImplementedError
+
+    assert q1.evaluate(____).status == "not attempted"
+    assert q1.evaluate(expanding_split).status == "not attempted"
+
+
+# --- Q2 ---------------------------------------------------------------------------------------------------------------
+
+
+def test_q2_right_and_consistent_with_the_test():
+    read_dm = _solution(q2, "read_dm")
+    assert q2.evaluate(read_dm).correct
+    statistic, p_value = diebold_mariano([0.1, -0.2, 0.1, 0.2, -0.1] * 20, [1.0, -1.5, 0.8, 1.2, -0.9] * 20)
+    assert read_dm(statistic, p_value) == "a"  # a's errors are much smaller
+
+
+@pytest.mark.parametrize(
+    "wrong, reason",
+    [
+        (lambda s, p, alpha=0.05: "a" if s < 0 else "b", "no evidence"),
+        (lambda s, p, alpha=0.05: "no evidence" if p >= alpha else ("b" if s < 0 else "a"), "negative statistic"),
+        (lambda s, p, alpha=0.05: "no evidence" if p >= 0.05 else ("a" if s < 0 else "b"), "alpha"),
+        (lambda s, p, alpha=0.05: "no evidence", "larger than chance"),
+        (lambda s, p, alpha=0.05: s < 0, "should return"),
+    ],
+)
+def test_q2_wrong(wrong, reason):
+    result = q2.evaluate(wrong)
+    assert result.status == "incorrect" and reason in result.message, result.message
+
+
+def test_q2_untouched():
+    assert q2.evaluate(____).status == "not attempted"
