@@ -119,7 +119,7 @@ def plot_comparison(
     ax=None,
     title: str | None = None,
     spread: Mapping[str, Sequence[float]] | None = None,
-    spread_label: str = "the same model, other seeds",
+    spread_label: str = "the same recipe, other seeds",
 ):
     """A horizontal bar per model for one column of a :func:`helpers.metrics.compare` table.
 

@@ -69,7 +69,7 @@ def test_plots_are_titled_labelled_and_dated():
 def test_plot_comparison_shows_the_seed_spread_and_keeps_labels_off_the_bars():
     table = pd.DataFrame({"skill": [0.0, -0.4, 0.07, 0.1]}, index=["persistence", "climatology", "linear", "lstm"])
     ax = plots.plot_comparison(table, spread={"lstm": [0.05, 0.12, 0.09]})
-    dots = [c for c in ax.collections if c.get_label() == "the same model, other seeds"]
+    dots = [c for c in ax.collections if c.get_label() == "the same recipe, other seeds"]
     assert len(dots) == 1 and sorted(dots[0].get_offsets()[:, 0]) == [0.05, 0.09, 0.12]
     low, high = ax.get_xlim()
     assert low < -0.4 and high > 0.12  # every bar and every dot is inside the axes
