@@ -7,7 +7,7 @@ adjust it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
@@ -112,22 +112,52 @@ def plot_split(series: pd.Series, split, *, ax=None, title: str = "Chronological
     return ax
 
 
-def plot_comparison(table: pd.DataFrame, metric: str = "skill", *, ax=None, title: str | None = None):
-    """A horizontal bar per model for one column of a :func:`helpers.metrics.compare` table."""
+def plot_comparison(
+    table: pd.DataFrame,
+    metric: str = "skill",
+    *,
+    ax=None,
+    title: str | None = None,
+    spread: Mapping[str, Sequence[float]] | None = None,
+    spread_label: str = "the same recipe, other seeds",
+):
+    """A horizontal bar per model for one column of a :func:`helpers.metrics.compare` table.
+
+    ``spread`` maps some models to more values of the same metric, typically the same recipe trained from other
+    seeds: they are drawn as dots on that model's row, joined by a line over the whole range (bar included), so that
+    a gap between two bars can be read against how far one model moves with its seed alone. The values are written
+    in a column right of the plot, where they cannot overlap a bar, a dot or a grid line.
+    """
+    spread = {name: np.asarray(values, dtype="float64").ravel() for name, values in (spread or {}).items()}
+    unknown = [name for name in spread if name not in table.index]
+    if unknown:
+        raise ValueError(f"spread names models that are not in the table: {unknown}; it has {list(table.index)}.")
     ax = _ax(ax, (7, 0.5 * len(table) + 1.5))
     values = table[metric]
-    ax.barh(table.index.astype(str), values.to_numpy(), color=[colour(n, i) for i, n in enumerate(table.index)])
+    rows = table.index.astype(str)
+    ax.barh(rows, values.to_numpy(), color=[colour(n, i) for i, n in enumerate(table.index)])
     ax.axvline(0, color="black", linewidth=0.8)
     ax.invert_yaxis()
-    for y, v in enumerate(values):
-        ax.annotate(f"{v:.3f}", (v, y), xytext=(3 if v >= 0 else -3, 0), textcoords="offset points",
-                    ha="left" if v >= 0 else "right", va="center")
-    # Leave room for the value labels on both sides, so a negative bar's label does not run into the model names.
-    low, high = min(0.0, float(values.min())), max(0.0, float(values.max()))
-    pad = 0.25 * (high - low or 1.0)
-    ax.set_xlim(low - (pad if low < 0 else 0), high + pad)
+    every = [values.to_numpy(dtype="float64"), *spread.values()]
+    for y, (name, v) in enumerate(values.items()):
+        text = f"{v:.3f}"
+        if name in spread:
+            points = spread[name]
+            lo, hi = min(v, points.min()), max(v, points.max())
+            ax.hlines(y, lo, hi, color="black", linewidth=1, zorder=3)
+            ax.scatter(points, np.full(len(points), y), s=28, facecolor="white", edgecolor="black", zorder=4,
+                       label=spread_label if name == next(iter(spread)) else None)
+            text += f"  (seeds: {lo:.3f} to {hi:.3f})"
+        ax.annotate(text, xy=(1, y), xycoords=("axes fraction", "data"), xytext=(6, 0), textcoords="offset points",
+                    ha="left", va="center")
+    low = min(0.0, float(min(np.nanmin(e) for e in every)))
+    high = max(0.0, float(max(np.nanmax(e) for e in every)))
+    pad = 0.06 * (high - low or 1.0)
+    ax.set_xlim(low - pad, high + pad)
     label = "skill vs persistence (higher is better)" if metric == "skill" else metric
     ax.set(title=title or f"Models on the test period: {metric}", xlabel=label)
+    if spread:
+        ax.legend(loc="upper left", bbox_to_anchor=(0, -0.14), frameon=False, fontsize="small")
     return ax
 
 

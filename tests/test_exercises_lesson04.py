@@ -22,7 +22,7 @@ from helpers.exercises.lesson04 import ____, q1, q2, q3, q4, q5, q6
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "04_assignment_stocks.ipynb"
-LOOKBACK = 30
+LOOKBACK = 20
 
 
 def run_solution(exercise, namespace: dict) -> dict:
@@ -52,16 +52,17 @@ def prices():
 
 @pytest.fixture(scope="module")
 def notebook_ns(keras, prices):
-    """What the notebook has defined by step 3, on the last 800 days of MSFT (small, so training is quick)."""
+    """What the notebook has defined by step 3, on the returns of the last 800 days of MSFT (small, so training is
+    quick)."""
     from helpers import load_stock, preprocessing
 
-    close = prices[["Close"]].iloc[-800:]
+    returns = prices[["Close"]].iloc[-800:].pct_change().dropna().rename(columns={"Close": "return"})
     ns = {"np": np, "pd": pd, "plt": plt, "keras": keras, "MinMaxScaler": MinMaxScaler, "load_stock": load_stock,
-          "TICKER": "MSFT", "LOOKBACK": LOOKBACK, "num_epochs": 3, "patience": 2, "close": close}
+          "TICKER": "MSFT", "LOOKBACK": LOOKBACK, "num_epochs": 3, "patience": 2, "daily_returns": returns}
     ns = run_solution(q2, ns)
     scaled = [pd.DataFrame(ns["scaler"].transform(p), index=p.index, columns=p.columns)
               for p in (ns["train"], ns["val"], ns["test"])]
-    windows = [preprocessing.make_windows(p, "Close", lookback=LOOKBACK) for p in scaled]
+    windows = [preprocessing.make_windows(p, "return", lookback=LOOKBACK) for p in scaled]
     ns.update(X_train=windows[0].X, y_train=windows[0].y, X_val=windows[1].X, y_val=windows[1].y)
     return ns
 
@@ -122,38 +123,46 @@ def test_q1_starter_is_not_attempted():
 
 def test_q2_right(notebook_ns):
     ns = notebook_ns
-    assert q2.evaluate(ns["close"], ns["train"], ns["val"], ns["test"], ns["scaler"]).correct
+    assert q2.evaluate(ns["daily_returns"], ns["train"], ns["val"], ns["test"], ns["scaler"]).correct
 
 
 def test_q2_scaler_fitted_on_everything_is_leakage(notebook_ns):
     ns = notebook_ns
-    leaky = MinMaxScaler().fit(ns["close"])
-    result = q2.evaluate(ns["close"], ns["train"], ns["val"], ns["test"], leaky)
+    leaky = MinMaxScaler().fit(ns["daily_returns"])
+    result = q2.evaluate(ns["daily_returns"], ns["train"], ns["val"], ns["test"], leaky)
     assert result.status == "incorrect"
     assert "look-ahead" in result.message
 
 
 def test_q2_shuffled_split(notebook_ns):
-    close = notebook_ns["close"]
-    shuffled = close.sample(frac=1.0, random_state=0)
-    n = len(close)
+    returns = notebook_ns["daily_returns"]
+    shuffled = returns.sample(frac=1.0, random_state=0)
+    n = len(returns)
     a, b = int(0.7 * n), int(0.85 * n)
     train, val, test = shuffled.iloc[:a], shuffled.iloc[a:b], shuffled.iloc[b:]
-    result = q2.evaluate(close, train, val, test, MinMaxScaler().fit(train))
+    result = q2.evaluate(returns, train, val, test, MinMaxScaler().fit(train))
     assert result.status == "incorrect"
     assert "shuffled" in result.message
 
 
 def test_q2_overlapping_parts(notebook_ns):
     ns = notebook_ns
-    close = ns["close"]
-    result = q2.evaluate(close, close.iloc[:600], close.iloc[500:700], close.iloc[700:], ns["scaler"])
+    returns = ns["daily_returns"]
+    result = q2.evaluate(returns, returns.iloc[:600], returns.iloc[500:700], returns.iloc[700:], ns["scaler"])
     assert result.status == "incorrect"
     assert "overlap" in result.message
 
 
+def test_q2_scaler_fitted_on_the_prices_is_not_the_returns_scaler(notebook_ns, prices):
+    ns = notebook_ns
+    price_scaler = MinMaxScaler().fit(prices[["Close"]].loc[ns["train"].index])
+    result = q2.evaluate(ns["daily_returns"], ns["train"], ns["val"], ns["test"], price_scaler)
+    assert result.status == "incorrect"
+    assert "training columns" in result.message
+
+
 def test_q2_starter_is_not_attempted(notebook_ns):
-    assert q2.evaluate(notebook_ns["close"], ____, ____, ____, ____).status == "not attempted"
+    assert q2.evaluate(notebook_ns["daily_returns"], ____, ____, ____, ____).status == "not attempted"
 
 
 # --- Step 3: model ----------------------------------------------------------------------------------------------------
@@ -401,7 +410,8 @@ def test_notebook_steps_pass_with_the_solutions_filled_in(monkeypatch):
         last_step = index
     assert filled == set(exercises), filled
     # Up to and including the cell that continues after step 6; the experiment and the summary are not needed here.
-    nb.cells = nb.cells[: last_step + 3]
+    last = next(i for i, cell in enumerate(nb.cells) if i > last_step and "q6.answer_or_reference" in cell.source)
+    nb.cells = nb.cells[: last + 1]
 
     monkeypatch.setenv("LSTM_COURSE_SMOKE", "1")
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))

@@ -64,3 +64,19 @@ def test_plots_are_titled_labelled_and_dated():
     errors = pd.DataFrame({"lstm": [1.0, 2.0], "persistence": [1.5, 2.5]}, index=[1, 2])
     assert plots.plot_by_horizon(errors, units="°C").get_ylabel() == "RMSE (°C)"
     plt.close("all")
+
+
+def test_plot_comparison_shows_the_seed_spread_and_keeps_labels_off_the_bars():
+    table = pd.DataFrame({"skill": [0.0, -0.4, 0.07, 0.1]}, index=["persistence", "climatology", "linear", "lstm"])
+    ax = plots.plot_comparison(table, spread={"lstm": [0.05, 0.12, 0.09]})
+    dots = [c for c in ax.collections if c.get_label() == "the same recipe, other seeds"]
+    assert len(dots) == 1 and sorted(dots[0].get_offsets()[:, 0]) == [0.05, 0.09, 0.12]
+    low, high = ax.get_xlim()
+    assert low < -0.4 and high > 0.12  # every bar and every dot is inside the axes
+    labels = {t.get_text(): t for t in ax.texts}
+    assert "0.100  (seeds: 0.050 to 0.120)" in labels and "-0.400" in labels
+    # The values sit in a column right of the axes (x in axes coordinates >= 1), never on a bar.
+    assert all(t.xy[0] == 1 and t.xycoords[0] == "axes fraction" for t in labels.values())
+    with pytest.raises(ValueError, match="not in the table"):
+        plots.plot_comparison(table, spread={"gru": [0.1]})
+    plt.close("all")

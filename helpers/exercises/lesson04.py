@@ -1,12 +1,14 @@
-"""Exercises of lesson 04, the stock assignment: forecast tomorrow's closing price, first the way most tutorials do
-(price levels), then honestly (returns, scored in dollars).
+"""Exercises of lesson 04, the stock assignment: forecast tomorrow's closing price honestly, through its return, and
+score the forecast in dollars against persistence. (The lesson itself shows why the price-level model of most
+tutorials only looks good; the six steps build the honest one.)
 
 ``from helpers.exercises.lesson04 import *`` binds ``q1`` ... ``q6`` (the assignment's six steps) and the blank
 ``____``. The checkers are the shared ones of :mod:`helpers.exercises.assignment`, given this lesson's hints,
 reference solutions and a few stock-specific checks (a model shaped like the windows, a dollar forecast built from
 yesterday's close and the predicted return).
 
-Steps 1-4 build the price-level model; steps 5 and 6 evaluate and draw the honest model (returns) in dollars.
+Step 1 loads the prices; steps 2-4 split and scale the daily returns, build and train the return LSTM; steps 5 and 6
+turn its forecasts into dollars, score them and draw them.
 
 Each step is an :class:`AssignmentStep`: besides ``check()``, ``hint()`` and ``solution()`` it has
 :meth:`AssignmentStep.answer_or_reference`, which lets the notebook run top to bottom while a step is not done yet:
@@ -26,7 +28,8 @@ from helpers.exercises.core import Incorrect, ____
 
 __all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "____"]
 
-#: Fewest trading days step 1 accepts: about three years, enough for a 70 / 15 / 15 split with 30-day windows.
+#: Fewest trading days step 1 accepts: about three years, enough for a 70 / 15 / 15 split with 30-day windows (the
+#: lesson's price-level model) and 20-day windows of returns.
 MIN_ROWS = 750
 
 
@@ -67,17 +70,17 @@ q2 = AssignmentStep(
     "Step 2 - preprocessing",
     assignment.check_preprocessing,
     hints=[
-        "Split by position in time, never at random: with n = len(close), the first 70 % of the rows "
-        "(close.iloc[:n_train]) train, the next 15 % validate, the last 15 % test.",
+        "Split by position in time, never at random: with n = len(daily_returns), the first 70 % of the rows "
+        "(daily_returns.iloc[:n_train]) train, the next 15 % validate, the last 15 % test.",
         "Fit the MinMaxScaler on the training part only: MinMaxScaler(feature_range=(0, 1)).fit(train). Fitting it "
-        "on close would tell the model the range of the future (look-ahead leakage); the checker catches that.",
+        "on daily_returns would tell the model the range of the future (look-ahead leakage); the checker catches that.",
     ],
     solution="""
-        n = len(close)
+        n = len(daily_returns)
         n_train, n_val = int(0.7 * n), int(0.15 * n)
-        train = close.iloc[:n_train]                   # the oldest 70 %
-        val = close.iloc[n_train:n_train + n_val]      # the next 15 %
-        test = close.iloc[n_train + n_val:]            # the most recent 15 %
+        train = daily_returns.iloc[:n_train]                 # the oldest 70 %
+        val = daily_returns.iloc[n_train:n_train + n_val]    # the next 15 %
+        test = daily_returns.iloc[n_train + n_val:]          # the most recent 15 %
         scaler = MinMaxScaler(feature_range=(0, 1)).fit(train)  # train only: the future's range stays unknown
     """,
 )
@@ -101,18 +104,18 @@ q3 = AssignmentStep(
     check_stock_model,
     hints=[
         "keras.Sequential([keras.Input(shape=(LOOKBACK, 1)), keras.layers.LSTM(32), keras.layers.Dense(1)]) is "
-        "the whole model: 30 days of one feature (the scaled close) in, tomorrow's scaled close out.",
+        "the whole model: LOOKBACK days of one feature (the scaled return) in, tomorrow's scaled return out.",
         "Optionally add keras.layers.Dropout(0.2) after the LSTM. Then "
         "model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3), loss='mse').",
     ],
     solution="""
         model = keras.Sequential(
             [
-                keras.Input(shape=(LOOKBACK, 1)),  # 30 days of the scaled close
+                keras.Input(shape=(LOOKBACK, 1)),  # LOOKBACK days of the scaled return
                 keras.layers.LSTM(32),
-                keras.layers.Dense(1),             # tomorrow's scaled close
+                keras.layers.Dense(1),             # tomorrow's scaled return
             ],
-            name="lstm_levels",
+            name="lstm_returns",
         )
         model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3), loss="mse")
     """,
