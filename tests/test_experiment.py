@@ -37,7 +37,8 @@ def weather_like(n: int = 800, seed: int = 0) -> pd.DataFrame:
 def stock_like(n: int = 300, seed: int = 1) -> pd.DataFrame:
     """Trading days (business days, holidays removed): a random-walk price and a volume."""
     rng = np.random.default_rng(seed)
-    index = pd.bdate_range("2010-01-04", periods=n + 10, name="Date").delete([5, 40, 90, 150, 200, 250, 280, 290, 295, 300])
+    holidays = [5, 40, 90, 150, 200, 250, 280, 290, 295, 300]
+    index = pd.bdate_range("2010-01-04", periods=n + 10, name="Date").delete(holidays)
     close = 50 * np.exp(np.cumsum(rng.normal(0.0005, 0.015, n)))
     return pd.DataFrame({"Close": close, "Volume": rng.lognormal(15, 0.5, n)}, index=index[:n])
 
