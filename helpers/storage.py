@@ -141,7 +141,8 @@ class LocalCopy:
     last: pd.Timestamp
 
     def covers(self, start: pd.Timestamp | None, end: pd.Timestamp | None) -> bool:
-        return (start is None or start >= self.first) and (end is None or end <= self.last)
+        # An open end covers only if the other end falls inside: a start after the last day is not "covered".
+        return all(day is None or self.first <= day <= self.last for day in (start, end))
 
     def overlap(self, start: pd.Timestamp | None, end: pd.Timestamp | None) -> tuple[pd.Timestamp, pd.Timestamp] | None:
         lo = self.first if start is None else max(start, self.first)

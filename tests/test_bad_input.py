@@ -2,8 +2,9 @@
 
 Each row gives the call, the exception type, words the message must contain (the problem, named), and the fix the
 message suggests, applied to that very input: after the fix, the call must get past every input check (it reaches
-the model fitting, which the test replaces by a sentinel, so the table runs in a second or two). Rows for the data
-loaders can be appended to ``CASES`` in the same form.
+the model fitting, which the test replaces by a sentinel, so the table runs in a second or two). The loaders' rows
+(``LOADER_CASES``) work the same way: the fixed call must return rows. They run offline, with no network: a live
+download sees yfinance's empty answer and an unreachable host, as it would on a machine without a network.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import data, experiment
-from helpers.errors import CourseError, PreprocessingError
+from helpers import data, experiment, providers
+from helpers.errors import CourseError, DataError, DataUnavailableError, PreprocessingError
 from helpers.evaluation import backtest
 from helpers.experiment import run_forecast
 
@@ -243,17 +244,124 @@ CASES = [("run_forecast", run_forecast, c) for c in FRAME_CASES + RUN_FORECAST_O
 ]
 
 
+LOADER_CASES = [
+    Case(
+        "ticker not available offline",
+        lambda f: f("NVDA", source="offline"),
+        DataUnavailableError,
+        (r"'NVDA'", r"not available offline", r"there is no copy"),
+        lambda msg: lambda f: f(_after(msg, r"\n  '(\w+)' +\d{4}"), source="offline"),
+    ),
+    Case(
+        "no network for a live download",
+        lambda f: f("NVDA", start="2020-01-01"),
+        DataUnavailableError,
+        (r"'NVDA'", r"there is no network", r"No network: Yahoo Finance"),
+        lambda msg: lambda f: f(_after(msg, r"load_stock\('(\w+)'\)")),
+        absent=(r"delisted",),  # the ticker is not the problem when the host cannot be reached
+    ),
+    Case(
+        "range before the snapshot, offline",
+        lambda f: f("AAPL", "1995-01-01", "2001-01-01", source="offline"),
+        DataUnavailableError,
+        (r"covers 2000-03-01 to 2013-03-01", r"only 2000-03-01 to 2001-01-01 of your range"),
+        lambda msg: lambda f: f("AAPL", _after(msg, r"covers (\S+) to"), "2001-01-01", source="offline"),
+    ),
+    Case(
+        "start after the snapshot's last day",
+        lambda f: f("AAPL", start="2015-01-01", source="offline"),
+        DataUnavailableError,
+        (r"covers 2000-03-01 to 2013-03-01", r"none of your range"),
+        lambda msg: lambda f: f("AAPL", start=_after(msg, r"covers (\S+) to"), source="offline"),
+        absent=(r"weekend or holiday",),
+    ),
+    Case(
+        "ticker with a space",
+        lambda f: f("AA PL"),
+        DataError,
+        (r"'AA PL' is not a valid ticker", r"no spaces"),
+        lambda msg: lambda f: f("AA PL".replace(" ", "")),
+    ),
+    Case(
+        "end before start",
+        lambda f: f("AAPL", "2010-02-01", "2010-01-01"),
+        DataError,
+        (r"end \(2010-01-01\) is before start \(2010-02-01\)", r"swap them"),
+        lambda msg: lambda f: f("AAPL", "2010-01-01", "2010-02-01"),
+    ),
+    Case(
+        "a year given as a number",
+        lambda f: f("AAPL", start=2010),
+        DataError,
+        (r"start=2010 is a number, not a date",),
+        lambda msg: lambda f: f("AAPL", start=_after(msg, r"e\.g\. '([\d-]+)'")),
+    ),
+    Case(
+        "unknown source",
+        lambda f: f("AAPL", source="web"),
+        DataError,
+        (r"source='web' is not one of",),
+        lambda msg: lambda f: f("AAPL", source=_after(msg, r"one of '(\w+)'")),
+    ),
+]
+WEATHER_CASES = [
+    Case(
+        "station not available offline",
+        lambda f: f("10637", source="offline"),
+        DataUnavailableError,
+        (r"'10637'", r"not available offline"),
+        lambda msg: lambda f: f(_after(msg, r"\n  '(\w+)' +\d{4}"), source="offline"),
+    ),
+]
+SERIES_CASES = [  # load_sensor and load_traffic: snapshots only
+    Case(
+        "unknown series",
+        lambda f: f("heart_rate"),
+        DataError,
+        (r"There is no \w+ series 'heart_rate'", r"Available offline"),
+        lambda msg: lambda f: f(_after(msg, r"Fix: load_\w+\('(\w+)'\)")),
+    ),
+    Case(
+        "range after the snapshot",
+        lambda f: f(start="2011-12-01"),
+        DataUnavailableError,
+        (r"covers \S+ to \S+, none of your range", r"no live source"),
+        lambda msg: lambda f: f(start=_after(msg, r"covers (\S+) to")),
+    ),
+]
+
+CASES += [("load_stock", data.load_stock, c) for c in LOADER_CASES]
+CASES += [("load_weather", data.load_weather, c) for c in WEATHER_CASES]
+CASES += [("load_sensor", data.load_sensor, c) for c in SERIES_CASES]
+CASES += [("load_traffic", data.load_traffic, c) for c in SERIES_CASES]
+
+
+@pytest.fixture(autouse=True)
+def offline_machine(monkeypatch, tmp_path):
+    """No network and a private data folder: nothing a loader row does can reach the internet or the real cache."""
+    import shutil
+
+    yfinance = pytest.importorskip("yfinance")
+    shutil.copytree(data.data_dir(), tmp_path / "data", ignore=shutil.ignore_patterns("cache"))
+    monkeypatch.setenv(data.DATA_ENV, str(tmp_path / "data"))
+    monkeypatch.setattr(providers, "network_reachable", lambda hosts, timeout=2.0: False)
+    monkeypatch.setattr(yfinance, "download", lambda *args, **kwargs: pd.DataFrame())
+
+
 @pytest.mark.parametrize(("name", "function", "case"), CASES, ids=[f"{n}: {c.id}" for n, _, c in CASES])
 def test_bad_input_names_the_problem_and_a_fix_that_works(name, function, case):
     with pytest.raises(case.error) as raised:
         case.call(function)
     message = str(raised.value)
-    assert "Fix" in message, message
+    if not name.startswith("load_"):  # the pipeline's messages all end with a "Fix:"; a loader's may say it inline
+        assert "Fix" in message, message
     for pattern in case.names:
         assert re.search(pattern, message), f"{pattern!r} not in: {message}"
     for pattern in case.absent:
         assert not re.search(pattern, message), f"{pattern!r} should not be in: {message}"
-    if case.fix is not None:
+    if case.fix is not None and name.startswith("load_"):
+        assert len(case.fix(message)(function)) > 0
+    elif case.fix is not None:
         reaches(lambda: case.fix(message)(function))
 
 
