@@ -1,6 +1,6 @@
 # Two commands for learners and teachers (see README.md):
 #   make lab    set everything up, then open the lessons in JupyterLab
-#   make test   set everything up, then run the whole test suite (unit tests + every notebook in smoke mode)
+#   make test   set everything up, lint with ruff, then run the whole test suite (unit tests + every notebook in smoke mode)
 # Override the interpreter with e.g. `make lab PYTHON=python3.12`.
 
 PYTHON ?= python3
@@ -26,6 +26,7 @@ lab: setup
 	$(BIN)/jupyter lab $(ALLOW_ROOT) notebooks/00_index.ipynb
 
 test: setup
+	$(BIN)/python -m ruff check .
 	$(BIN)/python -m pytest
 
 # Maintainers: execute every lesson in full mode (what learners see) and commit the outputs.

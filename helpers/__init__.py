@@ -1,8 +1,11 @@
 """Helpers for the course "LSTM networks for time-series prediction".
 
-Importing the package is cheap: TensorFlow is imported only by the functions that need it.
+The loaders and the errors are importable from here (``from helpers import load_stock``); everything else from its
+module (``from helpers import preprocessing`` then ``preprocessing.make_windows(...)``). Importing the package loads
+pandas but not TensorFlow, scikit-learn or matplotlib: the modules that need those import them.
 """
 
+from helpers.data import available_offline, find_stations, load_sensor, load_stock, load_traffic, load_weather
 from helpers.errors import CourseError, DataError, DataUnavailableError, PreprocessingError, SnapshotCorruptError
 
 __version__ = "0.1.0"
@@ -20,12 +23,3 @@ __all__ = [
     "load_traffic",
     "load_weather",
 ]
-
-
-def __getattr__(name: str):
-    # The data loaders live in helpers.data; import it on first use so `import helpers` stays light.
-    if name in {"load_stock", "load_weather", "load_sensor", "load_traffic", "find_stations", "available_offline"}:
-        from helpers import data
-
-        return getattr(data, name)
-    raise AttributeError(f"module 'helpers' has no attribute {name!r}")

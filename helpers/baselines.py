@@ -91,7 +91,7 @@ class LinearBaseline:
     def __init__(self, alpha: float = 1e-3) -> None:
         self.model = Ridge(alpha=alpha)
 
-    def fit(self, windows: Windows) -> "LinearBaseline":
+    def fit(self, windows: Windows) -> LinearBaseline:
         self.model.fit(windows.X.reshape(len(windows), -1), windows.y)
         return self
 

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helpers import preprocessing, providers, storage
+from helpers import providers, storage
 from helpers.errors import DataError, DataUnavailableError
 from helpers.storage import DATA_ENV, data_dir
 
@@ -181,9 +181,9 @@ def available_offline(include_cache: bool = False) -> pd.DataFrame:
     """What the loaders can serve without a network, one row per data set.
 
     Columns: ``kind`` (``stock``, ``weather``, ``sensor`` or ``traffic``), ``name`` (ticker, meteostat station id or
-    series name: what you pass to the loader), ``description``, ``first`` and ``last`` (dates), ``rows``, ``source`` (``snapshot``: shipped with the
-    course; ``cache``: an earlier live download in ``data/cache/``). Cache entries are listed only with
-    ``include_cache=True``, so that the default listing is the same on every machine.
+    series name: what you pass to the loader), ``description``, ``first`` and ``last`` (dates), ``rows``, ``source``
+    (``snapshot``: shipped with the course; ``cache``: an earlier live download in ``data/cache/``). Cache entries
+    are listed only with ``include_cache=True``, so that the default listing is the same on every machine.
     """
     return storage.listing(include_cache, kinds=tuple(KINDS))
 
@@ -357,6 +357,8 @@ def load_weather(station: str, start: Any = None, end: Any = None, source: str =
 
 def _on_grid(kind: str, name: Any, start: Any, end: Any) -> pd.DataFrame:
     """A sub-daily snapshot on its regular grid (gaps stay NaN), with what was merged in ``attrs``."""
+    from helpers import preprocessing  # imports scikit-learn, which `import helpers` must not
+
     frame = preprocessing.regular_grid(_load(kind, name, start, end, "offline"))
     name = KINDS[kind].clean_name(name)
     if name in SENSOR_LIMITS:

@@ -38,8 +38,8 @@ The lessons build each step by hand; this module chains the same helpers so that
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Sequence
 
 import numpy as np
 import pandas as pd

@@ -31,9 +31,6 @@ from helpers.errors import CourseError
 #: Keras' order of the four blocks along the last axis of ``kernel``, ``recurrent_kernel`` and ``bias``.
 GATE_ORDER = ("i", "f", "g", "o")
 
-#: What each block is, for plot titles and printed tables.
-GATE_NAMES = {"i": "input gate", "f": "forget gate", "g": "candidate", "o": "output gate"}
-
 
 class LSTMShapeError(CourseError):
     """The input or the weights given to :func:`lstm_forward` do not fit together."""
@@ -64,10 +61,6 @@ class LSTMStates:
     def units(self) -> int:
         return self.h.shape[-1]
 
-    @property
-    def timesteps(self) -> int:
-        return self.h.shape[1]
-
     def gates(self) -> dict[str, np.ndarray]:
         """The four gate activations by name, in Keras' order."""
         return {name: getattr(self, name) for name in GATE_ORDER}
@@ -81,7 +74,7 @@ def split_gates(weights: np.ndarray) -> dict[str, np.ndarray]:
             f"the last axis has {weights.shape[-1]} entries, which is not 4 * units. Fix: pass an LSTM kernel, "
             "recurrent kernel or bias as Keras stores it."
         )
-    return dict(zip(GATE_ORDER, np.split(weights, 4, axis=-1)))
+    return dict(zip(GATE_ORDER, np.split(weights, 4, axis=-1), strict=True))
 
 
 def _float_dtype(*arrays: np.ndarray) -> np.dtype:
@@ -126,15 +119,15 @@ def _check_shapes(x, kernel, recurrent_kernel, bias, h0, c0) -> tuple[int, int, 
 
 
 def lstm_step(
-    x_t: np.ndarray,
-    h_prev: np.ndarray,
-    c_prev: np.ndarray,
-    kernel: np.ndarray,
-    recurrent_kernel: np.ndarray,
-    bias: np.ndarray,
+    x_proj: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, recurrent_kernel: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-    """One step of the cell: returns ``(h_t, c_t, gates)`` for inputs ``x_t`` of shape (batch, features)."""
-    z = x_t @ kernel + h_prev @ recurrent_kernel + bias
+    """One step of the cell, the equations of the module docstring: returns ``(h_t, c_t, gates)``.
+
+    ``x_proj`` is the input's share of ``z_t``, ``x_t @ kernel + bias`` (batch, 4 * units): it does not depend on the
+    state, so :func:`lstm_forward` computes it for every step at once (as Keras' cuDNN kernel does), and only
+    ``h_{t-1} @ recurrent_kernel`` is left for the loop over time.
+    """
+    z = x_proj + h_prev @ recurrent_kernel
     z_i, z_f, z_g, z_o = np.split(z, 4, axis=-1)
     gates = {"i": sigmoid(z_i), "f": sigmoid(z_f), "g": np.tanh(z_g), "o": sigmoid(z_o)}
     c_t = gates["f"] * c_prev + gates["i"] * gates["g"]
@@ -169,15 +162,10 @@ def lstm_forward(
     c = np.zeros((batch, units), dtype) if c0 is None else c0.astype(dtype)
 
     out = {name: np.empty((batch, timesteps, units), dtype) for name in ("h", "c", *GATE_ORDER)}
-    # The input projection does not depend on the state: do it for all steps at once, then loop over time.
     x_proj = x @ kernel + bias
     for t in range(timesteps):
-        z = x_proj[:, t] + h @ recurrent_kernel
-        z_i, z_f, z_g, z_o = np.split(z, 4, axis=-1)
-        i, f, g, o = sigmoid(z_i), sigmoid(z_f), np.tanh(z_g), sigmoid(z_o)
-        c = f * c + i * g
-        h = o * np.tanh(c)
-        for name, value in zip(("h", "c", "i", "f", "g", "o"), (h, c, i, f, g, o)):
+        h, c, gates = lstm_step(x_proj[:, t], h, c, recurrent_kernel)
+        for name, value in {"h": h, "c": c, **gates}.items():
             out[name][:, t] = value
     return LSTMStates(**out)
 

@@ -6,7 +6,7 @@ copying the last value", negative means worse, 1 would be a perfect forecast.
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -37,7 +37,8 @@ def mse(y_true, y_pred) -> float:
 
 
 def rmse(y_true, y_pred) -> float:
-    return float(np.sqrt(mse(y_true, y_pred)))
+    t, p = _arrays(y_true, y_pred)
+    return float(skm.root_mean_squared_error(t, p))
 
 
 def mae(y_true, y_pred) -> float:
@@ -55,7 +56,7 @@ def mape(y_true, y_pred) -> float:
     scale = np.abs(t)
     if (scale < 1e-8 * max(1.0, scale.max())).any() or (np.sign(t) != np.sign(t[0])).any():
         return float("nan")
-    return float(100 * np.mean(np.abs((t - p) / t)))
+    return float(100 * skm.mean_absolute_percentage_error(t, p))
 
 
 def r2(y_true, y_pred) -> float:
@@ -121,14 +122,9 @@ def direction_accuracy(actual_change, predicted_change, confidence: float = 0.95
     n = int(keep.sum())
     if n == 0:
         raise CourseError("no non-zero actual changes to score.")
-    ci = stats.binomtest(hits, n, 0.5).proportion_ci(confidence, method="wilson")
-    return {
-        "accuracy": hits / n,
-        "low": float(ci.low),
-        "high": float(ci.high),
-        "n": n,
-        "p_value": float(stats.binomtest(hits, n, 0.5).pvalue),
-    }
+    test = stats.binomtest(hits, n, 0.5)
+    ci = test.proportion_ci(confidence, method="wilson")
+    return {"accuracy": hits / n, "low": float(ci.low), "high": float(ci.high), "n": n, "p_value": float(test.pvalue)}
 
 
 def lag_correlation(actual: pd.Series, forecast: pd.Series, max_lag: int = 5) -> pd.Series:

@@ -1,13 +1,13 @@
-"""The course's plots: training history, forecasts against actual values with baselines, residuals, splits.
+"""The course's plots: training history, forecasts against actual values with baselines, splits, comparisons.
 
 Every function draws on a given matplotlib ``ax`` (or a new figure), titles it, labels the axes with units, puts
-dates on time axes and colours models consistently (:data:`helpers.notebook.PALETTE`). Each returns the ``Axes`` (or
-the ``Figure`` for multi-panel plots) so a learner can adjust it.
+dates on time axes and colours models consistently (:data:`PALETTE`). Each returns the ``Axes`` so a learner can
+adjust it.
 """
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
@@ -15,7 +15,21 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from helpers.notebook import PALETTE
+#: Colours used by every plot in the course, keyed by role, so that "actual" or "persistence" look the same in every
+#: lesson.
+PALETTE = {
+    "actual": "#222222",
+    "lstm": "#d62728",
+    "persistence": "#7f7f7f",
+    "climatology": "#2ca02c",
+    "seasonal": "#2ca02c",
+    "moving_average": "#9467bd",
+    "linear": "#1f77b4",
+    "rnn": "#ff7f0e",
+    "train": "#1f77b4",
+    "validation": "#ff7f0e",
+    "test": "#2ca02c",
+}
 
 
 def colour(name: str, fallback_index: int = 0) -> str:
@@ -85,28 +99,10 @@ def plot_forecast(
     return ax
 
 
-def plot_residuals(actual: pd.Series, forecast: pd.Series, *, name: str = "model", units: str = "", title=None):
-    """Two panels: residuals (actual - forecast) over time, and their distribution with the mean marked."""
-    residuals = (actual - forecast.reindex(actual.index)).dropna()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 3.8), gridspec_kw={"width_ratios": [2.2, 1]})
-    left.plot(residuals.index, residuals.to_numpy(), color=colour(name), linewidth=0.8)
-    left.axhline(0, color="black", linewidth=0.8)
-    label = f"residual ({units})" if units else "residual"
-    left.set(title=f"Residuals of {name} over time", xlabel="date", ylabel=label)
-    _date_axis(left)
-    sns.histplot(residuals.to_numpy(), ax=right, color=colour(name), kde=True, stat="density")
-    right.axvline(residuals.mean(), color="black", linestyle="--", linewidth=1, label=f"mean {residuals.mean():.3g}")
-    right.set(title="Distribution", xlabel=label)
-    right.legend()
-    fig.suptitle(title or f"{name}: residuals on the test period", fontweight="bold")
-    fig.tight_layout()
-    return fig
-
-
 def plot_split(series: pd.Series, split, *, ax=None, title: str = "Chronological split", ylabel: str = "value"):
     """One series coloured by train / validation / test part (``split`` from ``chronological_split``)."""
     ax = _ax(ax)
-    for name, part in zip(("train", "validation", "test"), split):
+    for name, part in zip(("train", "validation", "test"), split, strict=True):
         values = part[series.name] if isinstance(part, pd.DataFrame) and series.name in part else series.loc[part.index]
         ax.plot(values.index, values.to_numpy(), color=PALETTE[name], linewidth=0.9,
                 label=f"{name} ({len(values)} days)")

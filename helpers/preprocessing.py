@@ -12,8 +12,8 @@ The order matters and is the point of the assignment's step 2:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -22,7 +22,9 @@ from sklearn.preprocessing import MinMaxScaler
 from helpers.errors import PreprocessingError
 
 
-def validate_frame(frame: pd.DataFrame, columns: Sequence[str] | None = None, *, allow_nan: bool = False) -> pd.DataFrame:
+def validate_frame(
+    frame: pd.DataFrame, columns: Sequence[str] | None = None, *, allow_nan: bool = False
+) -> pd.DataFrame:
     """Check that ``frame`` is fit for forecasting and return it with only ``columns`` (all if None).
 
     Raises :class:`PreprocessingError` naming the problem and the fix for: not a DataFrame, no DatetimeIndex,
@@ -170,9 +172,6 @@ class Split:
     def __iter__(self) -> Iterator[pd.DataFrame]:
         return iter((self.train, self.val, self.test))
 
-    def sizes(self) -> dict[str, int]:
-        return {"train": len(self.train), "val": len(self.val), "test": len(self.test)}
-
     def describe(self) -> pd.DataFrame:
         """One row per part: rows, first and last date."""
         return pd.DataFrame(
@@ -267,12 +266,27 @@ class Windows:
     def __len__(self) -> int:
         return len(self.X)
 
+    def every(self, step: int) -> Windows:
+        """Every ``step``-th window (evenly thinned, in time order): a cheaper training set when neighbouring windows
+        overlap almost entirely, as 5-minute readings do."""
+        if int(step) != step or step < 1:
+            raise PreprocessingError(f"step must be a positive integer, got {step!r}.")
+        keep = slice(None, None, int(step))
+        return replace(self, X=self.X[keep], y=self.y[keep], origins=self.origins[keep], dates=self.dates[keep])
+
     @property
     def last_target(self) -> np.ndarray:
         """The target's value at each window's last input step, if the target is among the features."""
         if self.target not in self.features:
             raise PreprocessingError(f"the target {self.target!r} is not an input feature of these windows.")
         return self.X[:, -1, self.features.index(self.target)]
+
+
+def _feature_list(frame: pd.DataFrame, features: Sequence[str] | str | None) -> list[str]:
+    """``features`` as a list: every column when None, one column when a string."""
+    if features is None:
+        return list(frame.columns)
+    return [features] if isinstance(features, str) else list(features)
 
 
 def _check_window_args(n_rows: int, lookback: int, horizon: int) -> None:
@@ -303,7 +317,7 @@ def make_windows(
     from :func:`regular_grid`) is refused unless ``drop_gaps=True``: then every window whose inputs or target touch
     a missing value is left out, so no window ever crosses a gap, and ``windows.dropped`` says how many.
     """
-    features = list(frame.columns) if features is None else ([features] if isinstance(features, str) else list(features))
+    features = _feature_list(frame, features)
     if target not in frame.columns:
         raise PreprocessingError(f"unknown target column {target!r}; the frame has {list(frame.columns)}.")
     validate_frame(frame, list(dict.fromkeys([*features, target])), allow_nan=drop_gaps)
@@ -363,7 +377,7 @@ def make_dataset(
     """
     import keras
 
-    features = list(frame.columns) if features is None else ([features] if isinstance(features, str) else list(features))
+    features = _feature_list(frame, features)
     if target not in frame.columns:
         raise PreprocessingError(f"unknown target column {target!r}; the frame has {list(frame.columns)}.")
     validate_frame(frame, list(dict.fromkeys([*features, target])))

@@ -161,7 +161,7 @@ def manifest() -> dict:
         )
     try:
         parsed = json.loads(path.read_text(encoding="utf-8"))
-        parsed["snapshots"]  # noqa: B018 -- a manifest without this key is as broken as unparsable JSON
+        parsed["snapshots"]  # a manifest without this key is as broken as unparsable JSON
     except (ValueError, KeyError, TypeError) as exc:
         raise SnapshotCorruptError(
             f"The data manifest {rel} cannot be read ({exc}). Restore it with `git checkout {rel}` "
@@ -188,7 +188,7 @@ def cache_meta(kind: str, name: str) -> dict | None:
         return None
     try:
         meta = json.loads(side.read_text(encoding="utf-8"))
-        pd.Timestamp(meta["start"]), pd.Timestamp(meta["end"]), meta["sha256"]  # noqa: B018 -- shape check
+        pd.Timestamp(meta["start"]), pd.Timestamp(meta["end"]), meta["sha256"]  # shape check: raises if broken
     except (ValueError, KeyError, TypeError):
         return None
     return meta

@@ -4,12 +4,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402 -- after choosing the backend
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-from helpers import metrics, plots  # noqa: E402
-from helpers.errors import CourseError  # noqa: E402
+from helpers import metrics, plots
+from helpers.errors import CourseError
 
 # (reference, predicted, zone), each with the reason it lands there.
 HAND_CHECKED = [
@@ -31,12 +31,12 @@ HAND_CHECKED = [
 
 
 def test_hand_checked_points_land_in_their_zones():
-    ref, pred, expected = zip(*HAND_CHECKED)
+    ref, pred, expected = zip(*HAND_CHECKED, strict=True)
     assert metrics.clarke_zones(ref, pred).tolist() == list(expected)
 
 
 def test_shares_sum_to_one_and_list_every_zone():
-    ref, pred, _ = zip(*HAND_CHECKED)
+    ref, pred, _ = zip(*HAND_CHECKED, strict=True)
     shares = metrics.clarke_shares(ref, pred)
     assert shares.index.tolist() == list("ABCDE")
     assert shares.sum() == pytest.approx(1.0)
@@ -62,7 +62,7 @@ def test_bad_input_names_the_fix():
 
 
 def test_plot_clarke_grid_draws_every_pair_or_a_seeded_sample():
-    ref, pred, _ = zip(*HAND_CHECKED)
+    ref, pred, _ = zip(*HAND_CHECKED, strict=True)
     ax = plots.plot_clarke_grid(ref, pred, name="lstm")
     assert "A 28.6%" in ax.get_title() and ax.get_xlabel() == "reference glucose (mg/dL)"
     assert len(ax.collections[0].get_offsets()) == len(ref)

@@ -95,7 +95,7 @@ def yf_failure(tickers, start=None, end=None, **kwargs):
     logging.getLogger("yfinance").error("\n1 Failed download:")
     logging.getLogger("yfinance").error(f"['{tickers}']: DNSError('Could not resolve host: query2.finance.yahoo.com')")
     print("1 Failed download:", file=sys.stderr)
-    warnings.warn("The inplace keyword in DataFrame.rename is deprecated", DeprecationWarning)
+    warnings.warn("The inplace keyword in DataFrame.rename is deprecated", DeprecationWarning, stacklevel=2)
     columns = pd.MultiIndex.from_product([["Adj Close", "Close", "High", "Low", "Open", "Volume"], [tickers]],
                                          names=["Price", "Ticker"])
     return pd.DataFrame(columns=columns, index=pd.DatetimeIndex([], name="Date"))
@@ -176,7 +176,8 @@ def test_auto_uses_snapshot_without_network(yf):
 def test_manifest_readme_and_files_agree(data_copy):
     manifest = json.loads((data_copy / "manifest.json").read_text())
     readme = (data_copy / "README.md").read_text()
-    expected = {("stock", t) for t in SNAPSHOTS} | {("weather", "72793"), ("sensor", "glucose"), ("traffic", "us_flights")}
+    expected = {("stock", t) for t in SNAPSHOTS}
+    expected |= {("weather", "72793"), ("sensor", "glucose"), ("traffic", "us_flights")}
     assert {(e["kind"], e["name"]) for e in manifest["snapshots"]} == expected
     for entry in manifest["snapshots"]:
         payload = (data_copy / entry["file"]).read_bytes()

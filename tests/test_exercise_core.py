@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from helpers.exercises import ____, Exercise, Incorrect, NotAttempted, is_blank
+from helpers.exercises import Exercise, Incorrect, NotAttempted, ____, is_blank
 from helpers.exercises.core import call_learner
 
 
@@ -16,7 +16,8 @@ def _square_checker(func):
 
 @pytest.fixture
 def exercise():
-    return Exercise("Q1 - square", _square_checker, ["Multiply x by itself.", "return x * x"], "def square(x):\n    return x * x")
+    hints = ["Multiply x by itself.", "return x * x"]
+    return Exercise("Q1 - square", _square_checker, hints, "def square(x):\n    return x * x")
 
 
 def test_correct_incorrect_not_attempted(exercise):

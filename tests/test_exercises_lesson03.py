@@ -10,7 +10,7 @@ from helpers.exercises.lesson03 import ____, q1, q2, q3
 
 def _solution(exercise, name):
     namespace: dict = {}
-    exec(exercise.solution_code, namespace)  # noqa: S102 -- our own reference solution
+    exec(exercise.solution_code, namespace)  # our own reference solution
     return namespace[name]
 
 

@@ -11,14 +11,14 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from sklearn.preprocessing import MinMaxScaler  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.preprocessing import MinMaxScaler
 
-from helpers.exercises import lesson04  # noqa: E402
-from helpers.exercises.lesson04 import ____, q1, q2, q3, q4, q5, q6  # noqa: E402
+from helpers.exercises import lesson04
+from helpers.exercises.lesson04 import ____, q1, q2, q3, q4, q5, q6
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "04_assignment_stocks.ipynb"
@@ -28,7 +28,7 @@ LOOKBACK = 30
 def run_solution(exercise, namespace: dict) -> dict:
     """Execute the reference solution in a copy of ``namespace`` and return the resulting namespace."""
     scope = dict(namespace)
-    exec(exercise.solution_code, scope)  # noqa: S102 -- our own reference solution
+    exec(exercise.solution_code, scope)  # our own reference solution
     return scope
 
 
@@ -137,7 +137,8 @@ def test_q2_shuffled_split(notebook_ns):
     close = notebook_ns["close"]
     shuffled = close.sample(frac=1.0, random_state=0)
     n = len(close)
-    train, val, test = shuffled.iloc[: int(0.7 * n)], shuffled.iloc[int(0.7 * n) : int(0.85 * n)], shuffled.iloc[int(0.85 * n) :]
+    a, b = int(0.7 * n), int(0.85 * n)
+    train, val, test = shuffled.iloc[:a], shuffled.iloc[a:b], shuffled.iloc[b:]
     result = q2.evaluate(close, train, val, test, MinMaxScaler().fit(train))
     assert result.status == "incorrect"
     assert "shuffled" in result.message
@@ -219,8 +220,10 @@ def _history(keras, logs):
         ({"loss": [1.0, 0.5]}, dict(monitor="val_loss", restore_best_weights=True), "validation_data"),
         ({"loss": [1.0, 0.5], "val_loss": [1.0, 0.9]}, dict(monitor="loss", restore_best_weights=True), "'val_loss'"),
         ({"loss": [1.0, 0.5], "val_loss": [1.0, 0.9]}, dict(monitor="val_loss"), "restore_best_weights"),
-        ({"loss": [1.0, 1.5], "val_loss": [1.0, 0.9]}, dict(monitor="val_loss", restore_best_weights=True), "did not go down"),
-        ({"loss": [1.0], "val_loss": [1.0]}, dict(monitor="val_loss", restore_best_weights=True), "more than one epoch"),
+        ({"loss": [1.0, 1.5], "val_loss": [1.0, 0.9]}, {"monitor": "val_loss", "restore_best_weights": True},
+         "did not go down"),
+        ({"loss": [1.0], "val_loss": [1.0]}, {"monitor": "val_loss", "restore_best_weights": True},
+         "more than one epoch"),
     ],
 )
 def test_q4_wrong(keras, logs, callback, reason):
@@ -402,7 +405,8 @@ def test_notebook_steps_pass_with_the_solutions_filled_in(monkeypatch):
 
     monkeypatch.setenv("LSTM_COURSE_SMOKE", "1")
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
+    resources = {"metadata": {"path": str(NOTEBOOK.parent)}}
+    NotebookClient(nb, timeout=600, kernel_name="python3", resources=resources).execute()
 
     text = "\n".join(
         output.get("text", "") for cell in nb.cells if cell.cell_type == "code" for output in cell.outputs

@@ -30,10 +30,7 @@ import keras
 from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 from sklearn.preprocessing import MinMaxScaler
 
-from helpers import load_weather, models
-from helpers.baselines import persistence
-from helpers.plots import plot_forecast
-from helpers.preprocessing import add_calendar_features, chronological_split, fill_gaps, inverse_scale, make_windows
+from helpers import baselines, load_weather, models, plots, preprocessing
 
 STATION = "72793"
 COLUMNS = ["tmax", "tmin", "prcp", "wspd"]
@@ -44,29 +41,31 @@ patience = 1
 """
 
 # The notebook's glue between the steps.
-AFTER_Q1 = "frame = add_calendar_features(weather)\nfeatures = list(frame.columns)"
+AFTER_Q1 = "frame = preprocessing.add_calendar_features(weather)\nfeatures = list(frame.columns)"
 AFTER_Q2 = """
 def scale(part):
     return pd.DataFrame(scaler.transform(part), index=part.index, columns=part.columns)
 
 train_s, val_s, test_s = scale(train), scale(val), scale(test)
-train_w, val_w, test_w = (make_windows(p, "tmax", features, lookback=LOOKBACK) for p in (train_s, val_s, test_s))
+train_w, val_w, test_w = (
+    preprocessing.make_windows(p, "tmax", features, lookback=LOOKBACK) for p in (train_s, val_s, test_s)
+)
 """
 BEFORE_Q3 = "keras.utils.set_random_seed(42)"
 BEFORE_Q5 = """
 tmax = weather["tmax"]
 actual = tmax.reindex(test_w.dates)
 y_true = actual.to_numpy()
-y_persistence = persistence(tmax).reindex(test_w.dates).to_numpy()
+y_persistence = baselines.persistence(tmax).reindex(test_w.dates).to_numpy()
 """
 BEFORE_Q6 = """
 test_forecasts = {"LSTM": pd.Series(y_pred, index=test_w.dates),
-                  "persistence": persistence(tmax).reindex(test_w.dates)}
+                  "persistence": baselines.persistence(tmax).reindex(test_w.dates)}
 """
 
 
 def _run(code: str, namespace: dict) -> dict:
-    exec(code, namespace)  # noqa: S102 -- the course's own code
+    exec(code, namespace)  # the course's own code
     return namespace
 
 
@@ -390,7 +389,8 @@ def test_notebook_steps_pass_with_the_solutions(monkeypatch):
     # The kernel must import the helpers from this checkout whether or not the package is installed.
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     nb = _solved_notebook()
-    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
+    resources = {"metadata": {"path": str(NOTEBOOK.parent)}}
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources=resources).execute()
     text = "\n".join(
         output.get("text", "") for cell in nb.cells if cell.cell_type == "code" for output in cell.outputs
     )

@@ -93,12 +93,14 @@ def test_gates_are_those_of_the_equations():
     for name in ("i", "f", "o"):
         gate = getattr(states, name)
         assert ((gate > 0) & (gate < 1)).all()
-    np.testing.assert_allclose(states.c[:, 1], states.f[:, 1] * states.c[:, 0] + states.i[:, 1] * states.g[:, 1], rtol=1e-6)
+    expected_c1 = states.f[:, 1] * states.c[:, 0] + states.i[:, 1] * states.g[:, 1]
+    np.testing.assert_allclose(states.c[:, 1], expected_c1, rtol=1e-6)
     np.testing.assert_allclose(states.h, states.o * np.tanh(states.c), rtol=1e-6)
-    # lstm_step gives the same first step
-    h1, c1, gates = lstm_step(x[:, 0], np.zeros((2, 4), "float32"), np.zeros((2, 4), "float32"), kernel, recurrent_kernel, bias)
-    np.testing.assert_allclose(h1, states.h[:, 0], rtol=1e-6)
-    np.testing.assert_allclose(gates["f"], states.f[:, 0], rtol=1e-6)
+    # lstm_step, given the input's share x_t @ kernel + bias and the previous states, gives the next step
+    h2, c2, gates = lstm_step(x[:, 1] @ kernel + bias, states.h[:, 0], states.c[:, 0], recurrent_kernel)
+    np.testing.assert_allclose(h2, states.h[:, 1], rtol=1e-6)
+    np.testing.assert_allclose(c2, states.c[:, 1], rtol=1e-6)
+    np.testing.assert_allclose(gates["f"], states.f[:, 1], rtol=1e-6)
     assert list(states.gates()) == list(GATE_ORDER)
 
 
@@ -115,7 +117,8 @@ def test_keras_weights_gate_order_and_use_bias_false():
     kernel, recurrent_kernel, bias = keras_weights(no_bias)
     assert bias.shape == (12,) and not bias.any()
     x = np.random.default_rng(0).normal(size=(2, 4, 2)).astype("float32")
-    np.testing.assert_allclose(lstm_forward(x, kernel, recurrent_kernel, bias).h, keras.ops.convert_to_numpy(no_bias(x)), atol=1e-5)
+    expected = keras.ops.convert_to_numpy(no_bias(x))
+    np.testing.assert_allclose(lstm_forward(x, kernel, recurrent_kernel, bias).h, expected, atol=1e-5)
 
 
 def test_keras_weights_rejects_wrong_layers():

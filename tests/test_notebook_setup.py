@@ -1,19 +1,36 @@
-"""Notebook setup: smoke flag, seeding, and the Colab path simulated without Colab."""
+"""Notebook setup: smoke flag, seeding, the Colab path simulated without Colab, and versions that agree."""
 
 import importlib
 import re
 import subprocess
 import sys
+import tomllib
 import types
 from pathlib import Path
 
 import nbformat
 import pytest
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 from helpers import notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def _tool(name: str):
+    """Import one of the maintainer scripts in tools/."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+
+
+sync = _tool("sync_notebooks")
 
 
 @pytest.mark.parametrize("value,expected", [("1", True), ("true", True), ("ON", True), ("0", False), ("", False)])
@@ -41,7 +58,7 @@ def _run_colab_cell(monkeypatch, tmp_path, clone_exists: bool):
     target = tmp_path / "lstm-course"
     if clone_exists:
         target.mkdir()
-    source = notebook.colab_cell_source().replace(notebook.COLAB_DIR, str(target))
+    source = sync.colab_cell_source().replace(sync.COLAB_DIR, str(target))
     path_before = list(sys.path)
     try:
         exec(compile(source, "<colab cell>", "exec"), {})
@@ -54,7 +71,7 @@ def _run_colab_cell(monkeypatch, tmp_path, clone_exists: bool):
 def test_colab_cell_installs_only_what_colab_lacks(monkeypatch, tmp_path):
     calls, added, target = _run_colab_cell(monkeypatch, tmp_path, clone_exists=False)
     clone, pip = calls
-    assert clone[:2] == ["git", "clone"] and notebook.REPO_URL in clone and str(target) in clone
+    assert clone[:2] == ["git", "clone"] and sync.REPO_URL in clone and str(target) in clone
     assert pip[:4] == [sys.executable, "-m", "pip", "install"]
     packages = " ".join(pip[4:])
     assert "meteostat" in packages and "pandas>=2.3,<3" in packages
@@ -71,26 +88,16 @@ def test_colab_cell_does_not_clone_twice(monkeypatch, tmp_path):
 def test_colab_cell_does_nothing_outside_colab(monkeypatch):
     monkeypatch.delitem(sys.modules, "google.colab", raising=False)
     monkeypatch.setattr(subprocess, "run", lambda *a, **k: pytest.fail("must not run anything outside Colab"))
-    exec(notebook.COLAB_CELL, {})
+    exec(sync.COLAB_CELL, {})
 
 
 def test_repo_url_is_the_one_constant():
-    assert notebook.colab_badge("01_x.ipynb").endswith(
-        f"{notebook.REPO_URL.removeprefix('https://github.com/')}/blob/{notebook.REPO_BRANCH}/notebooks/01_x.ipynb)"
+    assert sync.colab_badge("01_x.ipynb").endswith(
+        f"{sync.REPO_URL.removeprefix('https://github.com/')}/blob/{sync.REPO_BRANCH}/notebooks/01_x.ipynb)"
     )
 
 
-def _tool(name: str):
-    """Import one of the maintainer scripts in tools/."""
-    sys.path.insert(0, str(ROOT / "tools"))
-    try:
-        return importlib.import_module(name)
-    finally:
-        sys.path.remove(str(ROOT / "tools"))
-
-
 def test_every_notebook_has_the_current_colab_cell_and_badge():
-    sync = _tool("sync_notebooks")
     assert NOTEBOOKS, "no notebooks found"
     for path in NOTEBOOKS:
         nb = nbformat.read(path, as_version=4)
@@ -112,3 +119,42 @@ def test_notebooks_are_clean_and_executed():
         assert "mode: full" in "".join(
             o.get("text", "") for c in code for o in c.outputs if o.get("output_type") == "stream"
         ), f"{path.name} was not executed in full mode"
+
+
+def _requirements(text: str) -> dict[str, SpecifierSet]:
+    """``{name: specifier}`` of the requirement lines in ``text`` (comments, blanks and ``-e .`` skipped)."""
+    found = {}
+    for line in text.splitlines():
+        line = line.split("#")[0].strip().removeprefix("- ").strip()
+        if line and not line.startswith("-") and line != "pip" and not line.endswith(":"):
+            requirement = Requirement(line)
+            found[canonicalize_name(requirement.name)] = requirement.specifier
+    return found
+
+
+def _bounds(specifier: SpecifierSet) -> tuple[str | None, str | None]:
+    lower = [s.version for s in specifier if s.operator == ">="]
+    upper = [s.version for s in specifier if s.operator == "<"]
+    return (lower[0] if lower else None, upper[0] if upper else None)
+
+
+def test_versions_agree_in_requirements_environment_and_colab_cell():
+    runtime = _requirements((ROOT / "requirements.txt").read_text(encoding="utf-8"))
+    dev = _requirements((ROOT / "requirements-dev.txt").read_text(encoding="utf-8"))
+    conda = _requirements((ROOT / "environment.yml").read_text(encoding="utf-8").split("dependencies:", 1)[1])
+    python = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["requires-python"]
+    assert conda.pop("python") == SpecifierSet(python), "environment.yml's python differs from pyproject.toml's"
+    # environment.yml installs the same runtime packages in the same ranges, and its test tools in dev's ranges.
+    assert set(runtime) <= set(conda), f"missing from environment.yml: {sorted(set(runtime) - set(conda))}"
+    for name, specifier in conda.items():
+        expected = runtime.get(name, dev.get(name))
+        assert expected is not None, f"environment.yml lists {name}, which no requirements file has"
+        assert specifier == expected, f"{name}: environment.yml says {specifier}, the requirements file {expected}"
+    # The Colab cell installs within requirements.txt's ranges: the same lowest version, an upper bound no higher.
+    colab = _requirements("\n".join(sync.COLAB_PACKAGES))
+    for name, specifier in colab.items():
+        (low, high), (req_low, req_high) = _bounds(specifier), _bounds(runtime[name])
+        assert low == req_low, f"{name}: the Colab cell needs >={low}, requirements.txt >={req_low}"
+        assert high is not None and Version(high) <= Version(req_high), (
+            f"{name}: the Colab cell allows <{high}, requirements.txt only <{req_high}"
+        )

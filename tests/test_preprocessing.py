@@ -27,7 +27,7 @@ def frame():
 
 def test_split_is_chronological_and_complete(frame):
     split = chronological_split(frame, train=0.7, val=0.15)
-    assert split.sizes() == {"train": 140, "val": 30, "test": 30}
+    assert split.describe()["rows"].tolist() == [140, 30, 30]
     assert split.train.index.max() < split.val.index.min()
     assert split.val.index.max() < split.test.index.min()
     assert pd.concat(list(split)).equals(frame)

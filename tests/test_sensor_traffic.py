@@ -144,7 +144,7 @@ def test_windows_never_cross_a_gap_longer_than_the_lookback(glucose):
     assert not np.isnan(w.X).any() and not np.isnan(w.y).any()
     assert w.dropped > 0 and len(w) + w.dropped == len(part) - lookback - horizon + 1
     # Every kept window's span (inputs and target) is gap-free in the frame itself.
-    for origin, date in zip(w.origins[::50], w.dates[::50]):
+    for origin, date in zip(w.origins[::50], w.dates[::50], strict=True):
         span = part.loc[origin - pd.Timedelta(minutes=5 * (lookback - 1)) : date, "glucose"]
         assert span.notna().all() and len(span) == lookback + horizon
     assert (w.dates - w.origins == pd.Timedelta(minutes=5 * horizon)).all()

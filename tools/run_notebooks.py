@@ -5,8 +5,8 @@
     python tools/run_notebooks.py --check                            # fail on execution noise in committed notebooks
     python tools/run_notebooks.py --clean notebooks/*.ipynb          # only clean metadata, keep outputs
 
-"Clean" means: no per-cell execution timestamps, no widget state or widget views, no kernel-specific language metadata beyond the
-kernelspec, consecutive execution counts. Outputs stay: they are what a learner reads on GitHub.
+"Clean" means: no per-cell execution timestamps, no widget state or widget views, no kernel-specific language metadata
+beyond the kernelspec, consecutive execution counts. Outputs stay: they are what a learner reads on GitHub.
 """
 
 from __future__ import annotations
@@ -81,7 +81,8 @@ def execute(path: Path, smoke: bool, timeout: int) -> float:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     start = time.perf_counter()
     try:
-        NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+        resources = {"metadata": {"path": str(path.parent)}}
+        NotebookClient(nb, timeout=timeout, kernel_name="python3", resources=resources).execute()
     finally:
         if env_before is None:
             os.environ.pop(SMOKE_ENV, None)

@@ -1,9 +1,9 @@
-"""Write the current Colab cell and badge into every notebook (run after changing helpers.notebook.REPO_URL).
+"""Write the current Colab cell and badge into every notebook (run after changing REPO_URL below).
 
     python tools/sync_notebooks.py            # rewrite notebooks/*.ipynb in place
     python tools/sync_notebooks.py --check    # exit 1 if a notebook is out of date (a test runs this check)
 
-The first code cell of each notebook becomes ``helpers.notebook.COLAB_CELL``; in the first markdown cell, a line
+The first code cell of each notebook becomes :data:`COLAB_CELL`; in the first markdown cell, a line
 holding a Colab badge is replaced by the badge for that notebook. The lesson table of ``notebooks/00_index.ipynb``
 is copied into README.md between its ``BEGIN LESSONS`` / ``END LESSONS`` markers.
 """
@@ -12,15 +12,58 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 from pathlib import Path
 
 import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from helpers.notebook import COLAB_CELL, colab_badge  # noqa: E402
+#: The course's repository. This is the one address to change when you fork the course: the Colab cell, the badges
+#: in the notebooks and the README are generated from it (run this script after changing it).
+REPO_URL = "https://github.com/lstm-course/lstm-time-series-course"
+#: The branch that Colab badges and the Colab install point at.
+REPO_BRANCH = "main"
+
+#: Packages that Colab lacks, installed by the first cell, in the ranges of requirements.txt (a test checks that they
+#: agree). TensorFlow and Keras are deliberately absent: Colab's own build matches its CUDA, protobuf and h5py, and
+#: reinstalling it breaks them. ``pandas<3`` (tighter than requirements.txt) keeps meteostat from upgrading Colab's
+#: pandas to 3.x (meteostat 2 needs pandas >= 2.3, so Colab ends up on 2.3).
+COLAB_PACKAGES = ("meteostat>=2.1,<3", "pandas>=2.3,<3", "yfinance>=0.2.66,<2")
+
+#: Where the first cell clones the course on Colab.
+COLAB_DIR = "/content/lstm-course"
+
+
+def colab_cell_source(repo_url: str = REPO_URL, branch: str = REPO_BRANCH) -> str:
+    """The source of every notebook's first code cell.
+
+    It is plain Python (no ``!`` magics) so that a test can run it with a simulated ``google.colab`` module.
+    """
+    packages = ", ".join(f'"{p}"' for p in COLAB_PACKAGES)
+    return f'''\
+# On Colab: fetch the course (helpers + offline data) and install only what Colab lacks. Elsewhere: nothing.
+import os
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:
+    if not os.path.isdir("{COLAB_DIR}"):
+        repo = "{repo_url}"
+        subprocess.run(["git", "clone", "--depth", "1", "--branch", "{branch}", repo, "{COLAB_DIR}"], check=True)
+    packages = [{packages}]
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", *packages], check=True)
+    sys.path.insert(0, "{COLAB_DIR}")'''
+
+
+#: The first code cell of every notebook.
+COLAB_CELL = colab_cell_source()
+
+
+def colab_badge(notebook: str, repo_url: str = REPO_URL, branch: str = REPO_BRANCH) -> str:
+    """Markdown for the 'Open in Colab' badge of ``notebook`` (a file name under ``notebooks/``)."""
+    path = repo_url.removeprefix("https://github.com/")
+    link = f"https://colab.research.google.com/github/{path}/blob/{branch}/notebooks/{notebook}"
+    return f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({link})"
 
 BADGE_LINE = re.compile(r"^\[!\[Open In Colab\].*$", re.MULTILINE)
 README_LESSONS = re.compile(r"(<!-- BEGIN LESSONS[^\n]*-->\n)(.*?)(<!-- END LESSONS -->)", re.DOTALL)
@@ -88,7 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     synced = synced_readme(readme, nbformat.read(ROOT / "notebooks" / "00_index.ipynb", as_version=4))
     if synced != readme:
         if args.check:
-            print("README.md: the lesson table differs from notebooks/00_index.ipynb. Fix: python tools/sync_notebooks.py")
+            print(
+                "README.md: the lesson table differs from notebooks/00_index.ipynb. Fix: python tools/sync_notebooks.py"
+            )
             status = 1
         else:
             readme_path.write_text(synced, encoding="utf-8")

@@ -4,6 +4,6 @@ Each lesson binds its exercises with ``from helpers.exercises.<lesson> import *`
 and the blank marker ``____``. The framework lives in :mod:`helpers.exercises.core`.
 """
 
-from helpers.exercises.core import ____, Blank, CheckResult, Exercise, Incorrect, NotAttempted, is_blank
+from helpers.exercises.core import Blank, CheckResult, Exercise, Incorrect, NotAttempted, ____, is_blank
 
 __all__ = ["____", "Blank", "CheckResult", "Exercise", "Incorrect", "NotAttempted", "is_blank"]

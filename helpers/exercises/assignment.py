@@ -7,12 +7,13 @@ The lesson modules wrap them in :class:`AssignmentStep` objects with their own h
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from helpers.exercises.core import ____, Exercise, Incorrect, NotAttempted, is_blank
+from helpers.exercises.core import Exercise, Incorrect, NotAttempted, ____, is_blank
 
 __all__ = [
     "AssignmentStep",
@@ -73,7 +74,7 @@ class AssignmentStep(Exercise):
             f"({self.label}.solution() shows it). Complete the step above and rerun to use your own."
         )
         scratch = dict(namespace)
-        exec(self.solution_code, scratch)  # noqa: S102 -- the course's own reference solution
+        exec(self.solution_code, scratch)  # the course's own reference solution, never learner input
         values = tuple(scratch[n] for n in names)
         return values[0] if len(values) == 1 else values
 
@@ -181,7 +182,9 @@ def check_model(model: Any, *, lookback: int | None = None, n_features: int | No
     try:
         shape = tuple(model.inputs[0].shape[1:])
     except Exception:
-        raise Incorrect("build the model with an input shape: start it with keras.Input((lookback, n_features)).")
+        raise Incorrect(
+            "build the model with an input shape: start it with keras.Input((lookback, n_features))."
+        ) from None
     expected = (lookback, n_features)
     if lookback is not None and shape != expected:
         raise Incorrect(f"the model's input shape is {shape}; the windows are {expected} (timesteps, features).")

@@ -16,16 +16,17 @@ error's message: ``check()`` never raises, so a notebook with untouched starter 
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 
 class Blank:
     """The marker in starter code that a learner replaces with their answer."""
 
-    _instance: "Blank | None" = None
+    _instance: Blank | None = None
 
-    def __new__(cls) -> "Blank":
+    def __new__(cls) -> Blank:
         if cls._instance is None:
             cls._instance = super().__new__(cls)
         return cls._instance

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from helpers.exercises.core import ____, Exercise, Incorrect
+from helpers.exercises.core import Exercise, Incorrect, ____
 
 __all__ = ["q1", "q2", "q3", "____"]
 
@@ -53,7 +53,8 @@ def _check_q1(norm_after):
         raise Incorrect(f"off by one step: going back {k} steps multiplies by rho exactly {k} times.")
     if _close(value, math.exp(-k * (1 - rho))):
         raise Incorrect(
-            "that is the approximation exp(-k * (1 - rho)), good only for rho very close to 1; the exact factor is rho**k."
+            "that is the approximation exp(-k * (1 - rho)), good only for rho very close to 1; "
+            "the exact factor is rho**k."
         )
     raise Incorrect("not quite: the norm k steps back is rho**k times the norm at the last step (here 1).")
 
@@ -82,7 +83,10 @@ def _check_q2(steps):
         )
     value = int(value)
     if value == right:
-        return f"{rho}^{right} = {rho**right:.3g} < {factor}, while {rho}^{right - 1} = {rho ** (right - 1):.3g} is not yet."
+        return (
+            f"{rho}^{right} = {rho**right:.3g} < {factor}, while {rho}^{right - 1} = {rho ** (right - 1):.3g} "
+            "is not yet."
+        )
     if value == right - 1:
         raise Incorrect(f"one step short: {rho}^{value} = {rho**value:.4g} is still above {factor}.")
     if value == round(1 / (1 - rho)) or value == round(-1 / math.log(rho)):
@@ -129,7 +133,9 @@ def _check_q3(clipped):
             "whole vector so that its norm is at most clipnorm."
         )
     if np.allclose(value, g):
-        raise Incorrect(f"the norm of {list(g)} is {np.linalg.norm(g):g}, above clipnorm = {Q3_CLIPNORM}: it must shrink.")
+        raise Incorrect(
+            f"the norm of {list(g)} is {np.linalg.norm(g):g}, above clipnorm = {Q3_CLIPNORM}: it must shrink."
+        )
     if np.allclose(value, g / np.abs(g).sum()):
         raise Incorrect("you divided by the sum of absolute values; clipnorm uses the Euclidean norm sqrt(sum(g**2)).")
     if np.isclose(np.linalg.norm(value), Q3_CLIPNORM, rtol=1e-3):
@@ -141,7 +147,8 @@ q3 = Exercise(
     "Q3 - clipping by norm",
     _check_q3,
     hints=[
-        "clipnorm leaves a gradient alone when its norm is at most clipnorm; otherwise it scales the whole vector down.",
+        "clipnorm leaves a gradient alone when its norm is at most clipnorm; "
+        "otherwise it scales the whole vector down.",
         "The norm of [3, 4] is 5. Scale the vector so that its norm becomes 1.",
     ],
     solution="import numpy as np\ng = np.array([3.0, 4.0])\nclipped = g * 1.0 / np.linalg.norm(g)   # [0.6, 0.8]",

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from helpers.exercises.core import ____, Exercise, Incorrect, call_learner
+from helpers.exercises.core import Exercise, Incorrect, ____, call_learner
 from helpers.lstm_numpy import sigmoid, split_gates
 
 __all__ = ["q1", "q2", "q3", "____"]
@@ -105,13 +105,18 @@ def _check_q2(c_t):
     v = Q2_VALUES
     right = v["f"] * v["c_prev"] + v["i"] * v["g"]
     if math.isclose(value, right, abs_tol=1e-6):
-        return f"c_t = {v['f']} * {v['c_prev']} + {v['i']} * ({v['g']}) = {right:g}: keep {v['f']:.0%} of the old memory, add {v['i']:.0%} of the candidate."
+        return (
+            f"c_t = {v['f']} * {v['c_prev']} + {v['i']} * ({v['g']}) = {right:g}: "
+            f"keep {v['f']:.0%} of the old memory, add {v['i']:.0%} of the candidate."
+        )
     wrong = {
         v["f"] * v["c_prev"] - v["i"] * v["g"]: "watch the sign: the candidate g is negative, so i * g subtracts.",
         v["f"] * v["c_prev"]: "you kept the old memory but forgot to add the new part i * g.",
         v["i"] * v["g"]: "you added the new part but dropped the old memory f * c_prev.",
         (1 - v["f"]) * v["c_prev"] + v["i"] * v["g"]: "f is what is kept, not what is forgotten: multiply c_prev by f.",
-        v["c_prev"] + v["i"] * v["g"]: "the old memory is multiplied by the forget gate f before the new part is added.",
+        v["c_prev"] + v["i"] * v["g"]: (
+            "the old memory is multiplied by the forget gate f before the new part is added."
+        ),
         math.tanh(right): "that is tanh(c_t), which goes into the hidden state; the cell state itself is not squashed.",
         v["f"] * v["c_prev"] + v["g"]: "the candidate is scaled by the input gate i before it is added.",
     }
@@ -143,8 +148,12 @@ def _check_q3(n_params):
         return f"4 * ({u} * ({u} + {m}) + {u}) = {right}, as model.count_params() says."
     wrong = {
         4 * u * (u + m): "you left out the biases: each of the 4 blocks has one per unit.",
-        u * (u + m) + u: "an LSTM has four such blocks (input gate, forget gate, candidate, output gate): multiply by 4.",
-        4 * (u * m + u): "the recurrent kernel is missing: every block also reads the previous hidden state (units * units).",
+        u * (u + m) + u: (
+            "an LSTM has four such blocks (input gate, forget gate, candidate, output gate): multiply by 4."
+        ),
+        4 * (u * m + u): (
+            "the recurrent kernel is missing: every block also reads the previous hidden state (units * units)."
+        ),
         4 * (u * u + u): "the input kernel is missing: every block also reads the features (features * units).",
         3 * (u * (u + m) + u): "that is a GRU's count (3 blocks); the LSTM has 4.",
         4 * (u * (u + m) + 2 * u): "one bias per unit and block, not two (Keras' LSTM has a single bias vector).",
@@ -167,5 +176,6 @@ q3 = Exercise(
         f"With units = {Q3_UNITS} and features = {Q3_FEATURES}: 4 * ({Q3_UNITS} * {Q3_FEATURES} + {Q3_UNITS} * "
         f"{Q3_UNITS} + {Q3_UNITS}).",
     ],
-    solution=f"n_params = 4 * ({Q3_UNITS} * ({Q3_UNITS} + {Q3_FEATURES}) + {Q3_UNITS})   # = {4 * (Q3_UNITS * (Q3_UNITS + Q3_FEATURES) + Q3_UNITS)}",
+    solution=f"n_params = 4 * ({Q3_UNITS} * ({Q3_UNITS} + {Q3_FEATURES}) + {Q3_UNITS})   "
+    f"# = {4 * (Q3_UNITS * (Q3_UNITS + Q3_FEATURES) + Q3_UNITS)}",
 )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import warnings
 
-from helpers.exercises.core import ____, Exercise, Incorrect, call_learner
+from helpers.exercises.core import Exercise, Incorrect, ____, call_learner
 
 __all__ = ["q1", "q2", "q3", "____"]
 
@@ -31,7 +31,7 @@ def _as_shape(value) -> tuple[int, ...]:
         shape = tuple(int(v) for v in value)
     except (TypeError, ValueError):
         raise Incorrect(f"return a tuple of three integers (samples, timesteps, features), got {value!r}.") from None
-    if len(shape) != 3 or any(float(v) != s for v, s in zip(value, shape)):
+    if len(shape) != 3 or any(float(v) != s for v, s in zip(value, shape, strict=True)):
         raise Incorrect(f"return a tuple of three integers (samples, timesteps, features), got {value!r}.")
     return shape
 

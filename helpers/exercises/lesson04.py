@@ -22,7 +22,7 @@ import pandas as pd
 
 from helpers.exercises import assignment
 from helpers.exercises.assignment import AssignmentStep
-from helpers.exercises.core import ____, Incorrect
+from helpers.exercises.core import Incorrect, ____
 
 __all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "____"]
 
@@ -155,10 +155,11 @@ def check_dollar_evaluation(price_pred: Any, results: Any, y_true: Any, y_persis
     try:
         pred = np.asarray(price_pred, dtype="float64").ravel()
     except (TypeError, ValueError):
-        raise Incorrect(f"price_pred should be numbers (a Series or array), got {type(price_pred).__name__}.")
+        raise Incorrect(f"price_pred should be numbers (a Series or array), got {type(price_pred).__name__}.") from None
     if pred.shape != true.shape:
         raise Incorrect(f"price_pred has {pred.size} values but there are {true.size} test days: forecast each one.")
-    if isinstance(y_true, pd.Series) and not (isinstance(price_pred, pd.Series) and price_pred.index.equals(y_true.index)):
+    on_test_dates = isinstance(price_pred, pd.Series) and price_pred.index.equals(getattr(y_true, "index", None))
+    if isinstance(y_true, pd.Series) and not on_test_dates:
         raise Incorrect("price_pred should be a pandas Series on the test dates, like y_true: "
                         "y_persistence * (1 + return_pred) gives one.")
     expected = last * (1 + ret)

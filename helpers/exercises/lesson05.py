@@ -18,15 +18,13 @@ import pandas as pd
 
 from helpers.exercises import assignment
 from helpers.exercises.assignment import AssignmentStep
-from helpers.exercises.core import ____, Incorrect
+from helpers.exercises.core import Incorrect, ____
 
 __all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "____"]
 
 #: The weather columns the assignment uses (meteostat names): daily maximum and minimum temperature (degrees C),
 #: precipitation (mm) and mean wind speed (km/h).
 COLUMNS = ("tmax", "tmin", "prcp", "wspd")
-#: What the models forecast: tomorrow's maximum temperature.
-TARGET = "tmax"
 #: Fewest rows step 1 accepts: two years, so that climatology has a year of training data.
 MIN_ROWS = 730
 
@@ -43,7 +41,7 @@ def check_weather(weather: Any) -> str:
         detail = ", ".join(f"{c}: {n}" for c, n in missing.items() if n)
         raise Incorrect(
             f"your data still has missing values ({detail}). An LSTM cannot take NaN: fill the gaps with "
-            "fill_gaps(raw[COLUMNS])."
+            "preprocessing.fill_gaps(raw[COLUMNS])."
         )
     days = (frame.index[-1] - frame.index[0]).days + 1
     if days != len(frame):
@@ -61,12 +59,12 @@ q1 = AssignmentStep(
     hints=[
         "load_weather(STATION) gives the station's daily observations (offline: the Seattle-Tacoma snapshot). Keep "
         "the columns in COLUMNS, then fill the gaps.",
-        "fill_gaps(frame) puts the frame on a daily calendar and interpolates short gaps in time; it raises if a "
-        "gap is longer than a week rather than inventing weather.",
+        "preprocessing.fill_gaps(frame) puts the frame on a daily calendar and interpolates short gaps in time; it "
+        "raises if a gap is longer than a week rather than inventing weather.",
     ],
     solution="""
         raw = load_weather(STATION)
-        weather = fill_gaps(raw[list(COLUMNS)])
+        weather = preprocessing.fill_gaps(raw[list(COLUMNS)])
     """,
 )
 
@@ -79,12 +77,12 @@ q2 = AssignmentStep(
     assignment.check_preprocessing,
     hints=[
         "Split by time, never at random: the first 70 % of the days for training, the next 15 % for validation, "
-        "the last 15 % for testing. chronological_split(frame) does exactly that.",
+        "the last 15 % for testing. preprocessing.chronological_split(frame) does exactly that.",
         "Fit the MinMaxScaler on the training part only: MinMaxScaler().fit(train). Fitting it on the whole frame "
         "lets the model know the range of the future (look-ahead leakage).",
     ],
     solution="""
-        train, val, test = chronological_split(frame, train=0.7, val=0.15)
+        train, val, test = preprocessing.chronological_split(frame, train=0.7, val=0.15)
         scaler = MinMaxScaler(feature_range=(0, 1)).fit(train)
     """,
 )
@@ -167,7 +165,7 @@ def check_weather_evaluation(results: Any, y_true: Any, y_pred: Any, y_persisten
     if np.ptp(true) > 5 and np.nanmin(pred) > -0.5 and np.nanmax(pred) < 1.5:
         raise Incorrect(
             "y_pred looks scaled (between 0 and 1) while y_true is in degrees C: map the forecasts back with "
-            "inverse_scale(scaler, ..., 'tmax') before scoring them."
+            "preprocessing.inverse_scale(scaler, ..., 'tmax') before scoring them."
         )
     return assignment.check_evaluation(results, y_true, y_pred, y_persistence)
 
@@ -177,13 +175,14 @@ q5 = AssignmentStep(
     "Step 5 - evaluation",
     check_weather_evaluation,
     hints=[
-        "The model forecasts scaled values: inverse_scale(scaler, model.predict(test_w.X, verbose=0)[:, 0], 'tmax') "
+        "The model forecasts scaled values: "
+        "preprocessing.inverse_scale(scaler, model.predict(test_w.X, verbose=0)[:, 0], 'tmax') "
         "gives degrees C.",
         "RMSE is the square root of the MSE; skill is 1 - RMSE(LSTM) / RMSE(persistence), with the persistence RMSE "
         "computed from y_true and y_persistence on the same days.",
     ],
     solution="""
-        y_pred = inverse_scale(scaler, model.predict(test_w.X, verbose=0)[:, 0], "tmax")
+        y_pred = preprocessing.inverse_scale(scaler, model.predict(test_w.X, verbose=0)[:, 0], "tmax")
         mse = mean_squared_error(y_true, y_pred)
         rmse_persistence = np.sqrt(mean_squared_error(y_true, y_persistence))
         results = {
@@ -206,11 +205,12 @@ q6 = AssignmentStep(
     hints=[
         "Draw the actual tmax, the LSTM and at least one baseline against the test dates, with a title, axis "
         "labels (units!) and a legend. test_forecasts holds the forecasts as date-indexed Series.",
-        "plot_forecast(actual, test_forecasts, title=..., ylabel='maximum temperature (°C)', last=90) does all of "
+        "plots.plot_forecast(actual, test_forecasts, title=..., ylabel='maximum temperature (°C)', last=90) does all "
+        "of "
         "that; by hand: ax.plot(series.index, series, label=name) for each, then ax.set(...) and ax.legend().",
     ],
     solution="""
-        ax = plot_forecast(
+        ax = plots.plot_forecast(
             actual,
             test_forecasts,
             title="Next-day maximum temperature, last 90 days of the test period",

@@ -1,0 +1,288 @@
+"""The checkers of lesson 06 (sensor assignment): for each step the reference solution, wrong answers and the
+untouched starter; and the notebook's six steps run with the solutions filled in.
+
+The namespace the solutions run in is prepared like the notebook's (same imports and names), on the real offline
+glucose snapshot, with two training epochs on a thinned set of windows.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers.exercises import lesson06
+from helpers.exercises.lesson06 import ____, q1, q2, q3, q4, q5, q6
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK = ROOT / "notebooks" / "06_assignment_sensors.ipynb"
+
+SETUP = """
+import numpy as np
+import pandas as pd
+import matplotlib.pyplot as plt
+import keras
+from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
+from sklearn.preprocessing import MinMaxScaler
+
+from helpers import baselines, evaluation, load_sensor, metrics, models, plots, preprocessing
+
+SENSOR_LIMITS = (40.0, 400.0)
+LOOKBACK = 24
+HORIZON = 6
+learning_rate = 3e-3
+num_epochs = 2
+patience = 1
+TRAIN_EVERY = 8
+"""
+AFTER_Q1 = """
+minutes = glucose.index.hour * 60 + glucose.index.minute
+frame = glucose.assign(tod_sin=np.sin(2 * np.pi * minutes / 1440), tod_cos=np.cos(2 * np.pi * minutes / 1440))
+values = glucose["glucose"]
+"""
+AFTER_Q2 = """
+train_fit = train_w.every(TRAIN_EVERY)
+keras.utils.set_random_seed(42)
+"""
+BEFORE_Q5 = """
+ridge = baselines.LinearBaseline().fit(train_w)
+actual = values.reindex(test_w.dates)
+y_true = actual.to_numpy()
+y_persistence = values.reindex(test_w.origins).to_numpy()
+y_ridge = preprocessing.inverse_scale(scaler, ridge.predict(test_w), "glucose")
+"""
+BEFORE_Q6 = """
+test_forecasts = {"LSTM": pd.Series(y_pred, index=test_w.dates),
+                  "persistence": pd.Series(y_persistence, index=test_w.dates),
+                  "ridge": pd.Series(y_ridge, index=test_w.dates)}
+DAY = "2010-10-09"
+"""
+
+
+def _run(code: str, namespace: dict) -> dict:
+    exec(code, namespace)
+    return namespace
+
+
+@pytest.fixture(scope="module")
+def ns():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    namespace: dict = {}
+    for code in (SETUP, q1.solution_code, AFTER_Q1, q2.solution_code, AFTER_Q2, q3.solution_code, q4.solution_code,
+                 BEFORE_Q5, q5.solution_code, BEFORE_Q6, q6.solution_code):
+        _run(code, namespace)
+    yield namespace
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+def test_star_import_binds_the_exercises_and_the_blank():
+    assert set(lesson06.__all__) == {"q1", "q2", "q3", "q4", "q5", "q6", "____"}
+
+
+# --- Step 1 -----------------------------------------------------------------------------------------------------------
+
+
+def test_q1_right(ns):
+    result = q1.evaluate(ns["glucose"], ns["n_missing"], ns["n_at_limits"])
+    assert result.correct, result
+    assert "5687 empty marks, 23 readings at a sensor limit" in result.message
+
+
+def test_q1_wrong(ns):
+    g, n_missing, n_limits = ns["glucose"], ns["n_missing"], ns["n_at_limits"]
+    filled = g.interpolate()
+    assert "no gap left" in q1.evaluate(filled, 0, n_limits).message
+    raw_times = g.dropna().copy()
+    raw_times.index = raw_times.index + pd.to_timedelta(np.arange(len(raw_times)) % 2, unit="min")
+    assert "regular 5-minute grid" in q1.evaluate(raw_times, n_missing, n_limits).message
+    assert "n_missing" in q1.evaluate(g, n_missing - 1, n_limits).message
+    assert "n_at_limits" in q1.evaluate(g, n_missing, 22).message  # only the lower limit counted
+    assert "n_missing" in q1.evaluate(g, float(n_missing), n_limits).message
+    assert "lacks the column" in q1.evaluate(g.rename(columns={"glucose": "bg"}), n_missing, n_limits).message
+
+
+def test_q1_starter_is_not_attempted():
+    assert q1.evaluate(____, ____, ____).status == "not attempted"
+
+
+# --- Step 2 -----------------------------------------------------------------------------------------------------------
+
+
+def _step2(ns):
+    return [ns[k] for k in ("frame", "train", "val", "test", "scaler", "train_w", "val_w", "test_w")]
+
+
+def test_q2_right(ns):
+    result = q2.evaluate(*_step2(ns))
+    assert result.correct, result
+    assert "left out because they touched a gap" in result.message
+
+
+def test_q2_scaler_fitted_on_everything(ns):
+    from sklearn.preprocessing import MinMaxScaler
+
+    args = _step2(ns)
+    args[4] = MinMaxScaler().fit(ns["frame"])
+    result = q2.evaluate(*args)
+    assert result.status == "incorrect" and "look-ahead" in result.message
+
+
+def test_q2_windows_that_cross_a_gap(ns):
+    from helpers import preprocessing
+
+    args = _step2(ns)
+    filled = ns["scaler"].transform(ns["train"]).interpolate(limit_area="inside")
+    args[5] = preprocessing.make_windows(filled, "glucose", lookback=24, horizon=6)  # gaps filled, then windowed
+    result = q2.evaluate(*args)
+    assert result.status == "incorrect" and "cross a gap" in result.message
+
+
+def test_q2_windows_with_nan_unscaled_or_wrong_size(ns):
+    from helpers import preprocessing
+
+    args = _step2(ns)
+    w = ns["train_w"]
+    args[5] = preprocessing.Windows(np.where(np.arange(w.X.size).reshape(w.X.shape) == 5, np.nan, w.X), w.y,
+                                    w.origins, w.dates, w.features, w.target, w.lookback, w.horizon)
+    assert "drop_gaps=True" in q2.evaluate(*args).message
+    args[5] = preprocessing.make_windows(ns["train"], "glucose", lookback=24, horizon=6, drop_gaps=True)
+    assert "scaled" in q2.evaluate(*args).message
+    args[5] = preprocessing.make_windows(ns["scaler"].transform(ns["train"]), "glucose", lookback=12, horizon=6,
+                                         drop_gaps=True)
+    assert "lookback=LOOKBACK" in q2.evaluate(*args).message
+    args = _step2(ns)
+    args[6] = ns["test_w"]  # the test windows passed as validation windows
+    assert "outside its part" in q2.evaluate(*args).message
+
+
+def test_q2_starter_is_not_attempted(ns):
+    assert q2.evaluate(ns["frame"], ____, ____, ____, ____, ____, ____, ____).status == "not attempted"
+
+
+# --- Steps 3 and 4 ----------------------------------------------------------------------------------------------------
+
+
+def test_q3_right_and_wrong(ns):
+    import keras
+
+    result = q3.evaluate(ns["model"], ns["train_w"])
+    assert result.correct, result
+    wrong = keras.Sequential([keras.Input((24, 3)), keras.layers.LSTM(4), keras.layers.Dense(6)])
+    wrong.compile(optimizer="adam", loss="mse")
+    assert "6 unit(s)" in q3.evaluate(wrong, ns["train_w"]).message
+    assert "training windows" in q3.evaluate(ns["model"], "train_w").message
+    assert q3.evaluate(____, ns["train_w"]).status == "not attempted"
+
+
+def test_q4_right_and_wrong(ns):
+    import keras
+
+    assert q4.evaluate(ns["history"], ns["early_stopping"]).correct
+    watching_loss = keras.callbacks.EarlyStopping(monitor="loss", restore_best_weights=True)
+    assert "'val_loss'" in q4.evaluate(ns["history"], watching_loss).message
+    assert q4.evaluate(____, ____).status == "not attempted"
+
+
+# --- Step 5 -----------------------------------------------------------------------------------------------------------
+
+
+def _step5(ns):
+    return ns["y_true"], ns["y_pred"], ns["y_persistence"], ns["y_ridge"]
+
+
+def test_q5_right(ns):
+    result = q5.evaluate(ns["results"], *_step5(ns))
+    assert result.correct, result
+    assert "Zones A+B" in result.message and "DM p-value" in result.message
+
+
+def test_q5_wrong(ns):
+    from helpers import evaluation
+
+    y_true, y_pred, y_persistence, y_ridge = _step5(ns)
+    results = ns["results"]
+    assert "zones A and B" in q5.evaluate(dict(results, clarke_ab=0.5), *_step5(ns)).message
+    p1 = evaluation.diebold_mariano(y_true - y_pred, y_true - y_ridge, horizon=1)[1]
+    assert "horizon=HORIZON" in q5.evaluate(dict(results, dm_p=p1), *_step5(ns)).message
+    no_dm = {k: v for k, v in results.items() if k != "dm_p"}
+    assert "lacks 'dm_p'" in q5.evaluate(no_dm, *_step5(ns)).message
+    scaled = ns["model"].predict(ns["test_w"].X, verbose=0)[:, 0]
+    assert "looks scaled" in q5.evaluate(results, y_true, scaled, y_persistence, y_ridge).message
+    assert "square root" in q5.evaluate(dict(results, rmse=results["mse"]), *_step5(ns)).message
+
+
+def test_q5_starter_is_not_attempted(ns):
+    starter = {k: ____ for k in ("mse", "rmse", "mae", "r2", "skill", "clarke_ab", "dm_p")}
+    y_true, _, y_persistence, y_ridge = _step5(ns)
+    assert q5.evaluate(starter, y_true, ____, y_persistence, y_ridge).status == "not attempted"
+
+
+# --- Step 6 -----------------------------------------------------------------------------------------------------------
+
+
+def test_q6_right_and_wrong(ns):
+    import matplotlib.pyplot as plt
+
+    assert q6.evaluate(ns["ax"]).correct
+    day = ns["actual"].loc[ns["DAY"]]
+    fig, ax = plt.subplots()
+    ax.plot(day.index, day, label="actual")
+    ax.plot(day.index, ns["test_forecasts"]["LSTM"].reindex(day.index), label="LSTM")
+    ax.set(title="t", xlabel="time", ylabel="mg/dL")
+    ax.legend()
+    assert "at least one baseline" in q6.evaluate(ax).message
+    plt.close(fig)
+    assert q6.evaluate(____).status == "not attempted"
+
+
+# --- The notebook with the solutions filled in ------------------------------------------------------------------------
+
+
+def _solved_notebook():
+    """The notebook up to step 6, each starter cell replaced by its solution (the check line kept)."""
+    import nbformat
+
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    exercises = {"q1": q1, "q2": q2, "q3": q3, "q4": q4, "q5": q5, "q6": q6}
+    solved = 0
+    cells = []
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+            match = re.search(r"^(q[1-6])\.check\(.*\)$", cell.source, re.MULTILINE)
+            if match and "____" in cell.source:
+                keep = [line for line in cell.source.splitlines() if line.startswith("keras.utils.set_random_seed")]
+                cell.source = "\n".join([*keep, exercises[match.group(1)].solution_code, match.group(0)])
+                solved += 1
+        cells.append(cell)
+        if cell.cell_type == "code" and cell.source.startswith("ax = q6.answer_or_reference"):
+            break
+    assert solved == 6, f"found {solved} exercise cells"
+    nb.cells = cells
+    return nb
+
+
+def test_notebook_steps_pass_with_the_solutions(monkeypatch):
+    from nbclient import NotebookClient
+
+    monkeypatch.setenv("LSTM_COURSE_SMOKE", "1")
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    nb = _solved_notebook()
+    resources = {"metadata": {"path": str(NOTEBOOK.parent)}}
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources=resources).execute()
+    text = "\n".join(
+        output.get("text", "") for cell in nb.cells if cell.cell_type == "code" for output in cell.outputs
+    )
+    for n in range(1, 7):
+        assert re.search(rf"Step {n} - \w+ - Correct", text), f"step {n} not correct:\n{text}"
+    assert "REFERENCE" not in text and "Not attempted" not in text
+    assert text.count("continuing with your answer") == 6
