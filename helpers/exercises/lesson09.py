@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from helpers.exercises.core import ____, Exercise, Incorrect, call_learner
+from helpers.exercises.core import Exercise, Incorrect, ____, call_learner
 
 __all__ = ["q1", "q2", "____"]
 
