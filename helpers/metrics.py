@@ -194,3 +194,34 @@ def clarke_shares(reference, predicted) -> pd.Series:
     """The share of pairs in each Clarke zone, indexed 'A'..'E' (zones with no pair show 0); it sums to 1."""
     zones = pd.Series(clarke_zones(reference, predicted))
     return zones.value_counts(normalize=True).reindex(list("ABCDE"), fill_value=0.0).rename("share").rename_axis("zone")
+
+
+def pinball_loss(y_true, y_quantile, quantile: float) -> float:
+    """Mean pinball (quantile) loss of a forecast of the ``quantile`` quantile (a number in (0, 1)).
+
+    For an error ``e = actual - forecast`` the loss is ``quantile * e`` when the forecast is too low and
+    ``(quantile - 1) * e`` when it is too high. Its minimiser is the true quantile: for 0.9, forecasts too low cost
+    nine times as much as forecasts too high, so the best forecast sits above 90 % of the outcomes. For 0.5 it is
+    half the mean absolute error. Computed by scikit-learn's ``mean_pinball_loss``; units are the target's.
+    """
+    if isinstance(quantile, bool) or not isinstance(quantile, (int, float, np.floating)) or not 0 < quantile < 1:
+        raise CourseError(f"quantile must be a number strictly between 0 and 1 (e.g. 0.9), got {quantile!r}.")
+    t, q = _arrays(y_true, y_quantile)
+    return float(skm.mean_pinball_loss(t, q, alpha=float(quantile)))
+
+
+def coverage(y_true, lower, upper) -> float:
+    """The share of actual values inside their interval ``[lower, upper]`` (ends included).
+
+    An 80 % interval that means what it says covers about 0.80 of the actual values. A lower bound above its upper
+    bound (crossed quantiles) is refused rather than silently counted as a miss.
+    """
+    t, lo = _arrays(y_true, lower)
+    _, hi = _arrays(y_true, upper)
+    crossed = int(np.sum(lo > hi))
+    if crossed:
+        raise CourseError(
+            f"{crossed} interval(s) have lower > upper (crossed quantiles). Fix: sort the quantile forecasts "
+            "(np.sort(q, axis=1)) or use a model whose quantiles cannot cross."
+        )
+    return float(np.mean((t >= lo) & (t <= hi)))

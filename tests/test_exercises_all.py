@@ -19,7 +19,7 @@ EXERCISES = [
 
 
 def test_every_lesson_has_exercises():
-    assert LESSONS == ["lesson01", "lesson02", "lesson03", "lesson04", "lesson05", "lesson06", "lesson07", "lesson08"]
+    assert [f"lesson{n:02d}" for n in range(1, 10)] == LESSONS
     for lesson in LESSONS:
         module = importlib.import_module(f"helpers.exercises.{lesson}")
         assert "____" in module.__all__ and module.____ is ____
