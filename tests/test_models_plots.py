@@ -64,3 +64,13 @@ def test_plots_are_titled_labelled_and_dated():
     errors = pd.DataFrame({"lstm": [1.0, 2.0], "persistence": [1.5, 2.5]}, index=[1, 2])
     assert plots.plot_by_horizon(errors, units="°C").get_ylabel() == "RMSE (°C)"
     plt.close("all")
+
+
+def test_lstm_cell_diagram_names_every_part():
+    ax = plots.draw_lstm_cell()
+    texts = " ".join(t.get_text() for t in ax.texts)
+    for part in ("forget $f_t$", "input $i_t$", "candidate $g_t$", "output $o_t$", "$c_{t-1}$", "$c_t$", "$h_{t-1}$",
+                 "$x_t$", "tanh", "+", r"$\times$"):
+        assert part in texts, part
+    assert ax.get_title() == "One step of an LSTM cell"
+    plt.close("all")
