@@ -254,4 +254,80 @@ def plot_clarke_grid(reference, predicted, *, ax=None, name: str = "model",
            title=f"{title}\n{summary}")
     ax.set_aspect("equal")
     ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.12), frameon=False)
+
+
+def draw_lstm_cell(ax=None):
+    """A diagram of one LSTM step: the cell-state line on top, the four gate layers below it, the pointwise operations.
+
+    Drawn with matplotlib from the cell's equations (lesson 02), so it needs no image file. Returns the ``Axes``.
+    """
+    from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
+
+    ax = _ax(ax, (11, 6.2))
+    ax.set(xlim=(-1.4, 11.6), ylim=(-0.9, 7.1), aspect="equal")
+    ax.axis("off")
+    line = {"color": "#333333", "linewidth": 1.6}
+    ax.add_patch(FancyBboxPatch((0.2, 0.3), 9.6, 5.9, boxstyle="round,pad=0.1,rounding_size=0.4",
+                                facecolor="#f4f4f4", edgecolor="#999999", linewidth=1.2))
+
+    def arrow(points, **style):
+        """A polyline whose last segment ends in an arrow head."""
+        xs, ys = zip(*points, strict=True)
+        ax.plot(xs[:-1], ys[:-1], **{**line, **style}, solid_capstyle="round")
+        ax.add_patch(FancyArrowPatch(points[-2], points[-1], arrowstyle="-|>", mutation_scale=14,
+                                     shrinkA=0, shrinkB=0, **{**line, **style}))
+
+    def operation(x, y, symbol):
+        ax.add_patch(Circle((x, y), 0.28, facecolor="white", edgecolor="#333333", linewidth=1.4, zorder=3))
+        ax.text(x, y, symbol, ha="center", va="center", fontsize=15, zorder=4)
+
+    def layer(x, y, text, colour):
+        ax.add_patch(FancyBboxPatch((x - 0.55, y - 0.4), 1.1, 0.8, boxstyle="round,pad=0.02,rounding_size=0.12",
+                                    facecolor=colour, edgecolor="#333333", linewidth=1.2, zorder=3))
+        ax.text(x, y, text, ha="center", va="center", fontsize=12, zorder=4)
+
+    gate, candidate = "#a1d99b", "#fdae6b"
+    top, mid, bus = 5.3, 3.4, 1.0                    # heights: cell-state line, pointwise products, input bus
+    x_f, x_i, x_g, x_o, x_h = 2.0, 3.8, 5.2, 7.0, 8.3
+    # The cell state runs along the top: c_{t-1} -> (x f_t) -> (+ i_t g_t) -> c_t.
+    arrow([(-1.2, top), (1.72, top)])
+    arrow([(2.28, top), (4.22, top)])
+    arrow([(4.78, top), (11.3, top)])
+    ax.text(-1.2, top + 0.25, r"$c_{t-1}$", fontsize=14, va="bottom")
+    ax.text(11.3, top + 0.25, r"$c_t$", fontsize=14, va="bottom", ha="right")
+    ax.text(6.2, top + 0.55, "cell state: the long-term memory", fontsize=10, ha="center", color="#555555")
+    operation(x_f, top, r"$\times$")
+    operation(4.5, top, "+")
+    # h_{t-1} and x_t join into one bus that feeds the four layers.
+    arrow([(-1.2, bus), (x_o, bus), (x_o, 1.6)])
+    arrow([(1.2, -0.7), (1.2, bus)])
+    ax.text(-1.2, bus - 0.3, r"$h_{t-1}$", fontsize=14, va="top")
+    ax.text(1.35, -0.7, r"$x_t$", fontsize=14, va="bottom")
+    for x in (x_f, x_i, x_g):
+        arrow([(x, bus), (x, 1.6)])
+    layer(x_f, 2.0, r"$\sigma$", gate)
+    layer(x_i, 2.0, r"$\sigma$", gate)
+    layer(x_g, 2.0, "tanh", candidate)
+    layer(x_o, 2.0, r"$\sigma$", gate)
+    for x, name in ((x_f, "forget $f_t$"), (x_i, "input $i_t$"), (x_g, "candidate $g_t$"), (x_o, "output $o_t$")):
+        ax.text(x, 2.55, name, ha="center", va="bottom", fontsize=10)
+    # f_t scales the old memory; i_t * g_t is added to it.
+    arrow([(x_f, 2.4), (x_f, top - 0.28)])
+    operation(4.5, mid, r"$\times$")
+    arrow([(x_i, 2.4), (x_i, mid), (4.22, mid)])
+    arrow([(x_g, 2.4), (x_g, mid), (4.78, mid)])
+    arrow([(4.5, mid + 0.28), (4.5, top - 0.28)])
+    # h_t = o_t * tanh(c_t): a copy of c_t goes down through tanh, the output gate scales it.
+    ax.add_patch(FancyBboxPatch((x_h - 0.45, 4.05), 0.9, 0.5, boxstyle="round,pad=0.02,rounding_size=0.2",
+                                facecolor="#fee6ce", edgecolor="#333333", linewidth=1.2, zorder=3))
+    ax.text(x_h, 4.3, "tanh", ha="center", va="center", fontsize=11, zorder=4)
+    arrow([(x_h, top), (x_h, 4.55)])
+    operation(x_h, mid, r"$\times$")
+    arrow([(x_h, 4.05), (x_h, mid + 0.28)])
+    arrow([(x_o, 2.4), (x_o, mid), (x_h - 0.28, mid)])
+    arrow([(x_h + 0.28, mid), (9.3, mid), (9.3, bus), (11.3, bus)])
+    arrow([(9.3, mid), (9.3, 6.9)])
+    ax.text(11.3, bus - 0.3, r"$h_t$", fontsize=14, va="top", ha="right")
+    ax.text(9.45, 6.75, r"$h_t$ (output)", fontsize=12, va="top")
+    ax.set_title("One step of an LSTM cell", fontsize=13)
     return ax

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from helpers.exercises import lesson01
-from helpers.exercises.lesson01 import q1, q2, q3
+from helpers.exercises.lesson01 import ____, q1, q2, q3, q4
 
 
 def _run_solution(exercise, name):
@@ -20,7 +20,7 @@ def _run_solution(exercise, name):
 
 
 def test_all_binds_the_questions_and_the_blank():
-    assert set(lesson01.__all__) == {"q1", "q2", "q3", "____"}
+    assert set(lesson01.__all__) == {"q1", "q2", "q3", "q4", "____"}
 
 
 
@@ -82,3 +82,101 @@ def test_q3_right():
 def test_q3_wrong(answer, reason):
     result = q3.evaluate(answer)
     assert result.status == "incorrect" and reason in result.message, result.message
+
+
+
+# --- q4: predict, then measure --------------------------------------------------------------------------------------
+
+
+def zero_forget_bias(layer):
+    units = layer.cell.units
+    bias = layer.cell.bias.numpy()
+    bias[units : 2 * units] = 0.0
+    layer.cell.bias.assign(bias)
+
+
+def zero_input_bias(layer):
+    units = layer.cell.units
+    bias = layer.cell.bias.numpy()
+    bias[:units] = 0.0
+    layer.cell.bias.assign(bias)
+
+
+def zero_all(layer):
+    layer.cell.bias.assign(np.zeros(layer.cell.bias.shape, "float32"))
+
+
+def forgets_to_assign(layer):
+    bias = layer.cell.bias.numpy()
+    bias[layer.cell.units : 2 * layer.cell.units] = 0.0
+
+
+def not_written(layer):
+    raise NotImplementedError("replace this line with your code")
+
+
+def crashes(layer):
+    return layer.cell.no_such_thing
+
+
+@pytest.mark.parametrize(
+    "prediction, accuracy, verdict, says",
+    [
+        ("chance", 0.48, "chance", "Your prediction held"),
+        ("solves", 0.48, "chance", "did not hold"),
+        ("Solves ", 0.97, "solves", "run it again with another seed"),
+        ("chance", 0.75, "in between", "did not hold"),
+    ],
+)
+def test_q4_right(prediction, accuracy, verdict, says):
+    result = q4.evaluate(prediction, zero_forget_bias, accuracy, verdict)
+    assert result.correct and says in result.message, result.message
+
+
+@pytest.mark.parametrize(
+    "prediction, function, accuracy, verdict, reason",
+    [
+        ("maybe", zero_forget_bias, 0.5, "chance", "write your prediction"),
+        ("chance", zero_input_bias, 0.5, "chance", "input gate's block"),
+        ("chance", zero_all, 0.5, "chance", "other gates"),
+        ("chance", forgets_to_assign, 0.5, "chance", "assign"),
+        ("chance", crashes, 0.5, "chance", "raised AttributeError"),
+        ("chance", "zero", 0.5, "chance", "should be a function"),
+        ("chance", zero_forget_bias, 48.0, "chance", "between 0 and 1"),
+        ("chance", zero_forget_bias, 0.48, "solves", 'means "chance"'),
+        ("chance", zero_forget_bias, 0.95, "chance", 'means "solves"'),
+        ("chance", zero_forget_bias, 0.5, "bad", "the verdict is one of"),
+    ],
+)
+def test_q4_wrong(prediction, function, accuracy, verdict, reason):
+    result = q4.evaluate(prediction, function, accuracy, verdict)
+    assert result.status == "incorrect" and reason in result.message, result.message
+
+
+def test_q4_starter_is_not_attempted():
+    assert q4.evaluate(____, not_written, ____, ____).status == "not attempted"
+    assert q4.evaluate("chance", not_written, 0.5, "chance").status == "not attempted"
+
+
+def test_q4_solution_runs_on_a_tiny_task():
+    """The reference solution, run with tiny stand-ins for the notebook's recall task and model builder."""
+    import keras
+
+    def recall_task(num, lag, rng):
+        y = rng.integers(0, 2, num)
+        x = rng.normal(size=(num, lag, 2)).astype("float32")
+        return x, y.astype("float32")
+
+    def build_model(kind, lag, seed):
+        assert kind == "LSTM, default start"
+        keras.utils.set_random_seed(seed)
+        head = keras.layers.Dense(1, activation="sigmoid")
+        model = keras.Sequential([keras.Input((lag, 2)), keras.layers.LSTM(4), head])
+        model.compile("adam", loss="binary_crossentropy", metrics=["accuracy"])
+        return model
+
+    namespace = {"np": np, "recall_task": recall_task, "build_model": build_model, "NUM_TRAIN": 32, "NUM_TEST": 32,
+                 "NUM_EPOCHS": 1}
+    exec(q4.solution_code, namespace)
+    assert q4.evaluate(namespace["prediction"], namespace["zero_forget_bias"], namespace["accuracy_b0"],
+                       namespace["verdict"]).correct

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from helpers.exercises import lesson02
-from helpers.exercises.lesson02 import ____, q1, q2, q3
+from helpers.exercises.lesson02 import ____, q1, q2, q3, q4
 
 
 def _run_solution(exercise, name):
@@ -22,7 +22,7 @@ def _sigmoid(z):
 
 
 def test_all_binds_the_questions_and_the_blank():
-    assert set(lesson02.__all__) == {"q1", "q2", "q3", "____"}
+    assert set(lesson02.__all__) == {"q1", "q2", "q3", "q4", "____"}
 
 
 
@@ -135,7 +135,8 @@ def test_q2_wrong(answer, reason):
 
 
 def test_q3_right():
-    assert q3.evaluate(4864).correct
+    assert q3.evaluate(2976).correct
+    assert q3.evaluate(4864).status == "incorrect"   # the count printed in the lesson (32 units, 5 features)
     assert q3.evaluate(_run_solution(q3, "n_params")).correct
 
 
@@ -149,17 +150,66 @@ def test_q3_matches_keras():
 @pytest.mark.parametrize(
     "answer, reason",
     [
-        (4 * 32 * 37, "left out the biases"),
-        (32 * 37 + 32, "multiply by 4"),
-        (4 * (32 * 5 + 32), "recurrent kernel is missing"),
-        (4 * (32 * 32 + 32), "input kernel is missing"),
-        (3 * (32 * 37 + 32), "GRU"),
-        (4 * (32 * 37 + 64), "single bias"),
-        (32 * 37 + 32 + 4 * 32, "own weights"),
+        (4 * 24 * 30, "left out the biases"),
+        (24 * 30 + 24, "multiply by 4"),
+        (4 * (24 * 6 + 24), "recurrent kernel is missing"),
+        (4 * (24 * 24 + 24), "input kernel is missing"),
+        (3 * (24 * 30 + 24), "GRU"),
+        (4 * (24 * 30 + 48), "single bias"),
+        (24 * 30 + 24 + 4 * 24, "own weights"),
         (1000, "count per block"),
-        ([4864], "one whole number"),
+        ([2976], "one whole number"),
     ],
 )
 def test_q3_wrong(answer, reason):
     result = q3.evaluate(answer)
     assert result.status == "incorrect" and reason in result.message, result.message
+
+
+
+# --- q4: runs and a judgement ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "default, zero, verdict, says",
+    [
+        ([2.70, 2.75, 2.72], [2.71, 2.69, 2.80], "within the seed spread", "overlap"),
+        ([2.60, 2.62, 2.61], [2.90, 2.95, 3.00], "real", "forget bias 1 wins"),
+        ([2.90, 2.95, 3.00], [2.60, 2.62, 2.61], "Real", "forget bias 0 wins"),
+    ],
+)
+def test_q4_right(default, zero, verdict, says):
+    result = q4.evaluate(default, zero, verdict)
+    assert result.correct and says in result.message, result.message
+
+
+@pytest.mark.parametrize(
+    "default, zero, verdict, reason",
+    [
+        ([2.70, 2.75, 2.72], [2.71, 2.69, 2.80], "real", "overlap"),
+        ([2.60, 2.62, 2.61], [2.90, 2.95, 3.00], "within the seed spread", "beats every run"),
+        ([2.7, 2.7, 2.7], [2.8, 2.9, 3.0], "real", "own seed"),
+        ([2.7], [2.8, 2.9], "real", "at least 2"),
+        ([27.0, 28.0], [2.8, 2.9], "real", "plausible range"),
+        ("2.7, 2.8", [2.8, 2.9], "real", "as a list"),
+        ([2.7, 2.8], [2.8, 2.9], "no idea", "verdict is"),
+    ],
+)
+def test_q4_wrong(default, zero, verdict, reason):
+    result = q4.evaluate(default, zero, verdict)
+    assert result.status == "incorrect" and reason in result.message, result.message
+
+
+def test_q4_starter_is_not_attempted():
+    assert q4.evaluate(____, ____, ____).status == "not attempted"
+    assert q4.evaluate([2.7, 2.8], [2.6, 2.9], ____).status == "not attempted"
+
+
+def test_q4_solution_uses_the_notebook_names_and_both_starts():
+    import ast
+
+    tree = ast.parse(q4.solution_code)
+    names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    assert {"LOOKBACK", "UNITS", "NUM_EPOCHS", "train_w", "test_w", "scaler", "actual"} <= names
+    assert {"rmse_default", "rmse_zero", "verdict"} <= names
+    assert "unit_forget_bias=False" in q4.solution_code and "unit_forget_bias=True" in q4.solution_code

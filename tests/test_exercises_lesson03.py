@@ -139,46 +139,58 @@ def test_q2_starter_is_not_attempted(capsys):
     assert "Not attempted" in capsys.readouterr().out
 
 
-# --- Q3 ---------------------------------------------------------------------------------------------------------------
+# --- Q3: runs and a judgement ----------------------------------------------------------------------------------------
 
-def test_q3_right_and_matches_keras():
-    import keras
-
-    count = _solution(q3, "lstm_param_count")
-    assert q3.evaluate(count).correct
-    layer = keras.layers.LSTM(8)
-    layer.build((None, 5, 3))
-    assert layer.count_params() == count(8, 3) == lesson03._lstm_params(8, 3)
+@pytest.mark.parametrize(
+    "runs, ridge, verdict",
+    [
+        ([2.60, 2.65, 2.62], 2.69, "LSTM better"),
+        ([2.75, 2.80, 2.71], 2.69, "ridge better"),
+        ([2.60, 2.75, 2.66], 2.69, "undecided"),
+        ([2.60, 2.75], 2.69, "  Undecided "),   # case and spaces do not matter; two runs are enough
+    ],
+)
+def test_q3_right(runs, ridge, verdict):
+    result = q3.evaluate(runs, ridge, verdict)
+    assert result.correct, result.message
+    assert "ridge" in result.message and f"{ridge:.2f}" in result.message
 
 
 @pytest.mark.parametrize(
-    "wrong, reason",
+    "runs, ridge, verdict, reason",
     [
-        (lambda u, f: 4 * u * (u + f), "biases"),
-        (lambda u, f: u * (u + f + 1), "4 of them"),
-        (lambda u, f: 4 * u * (f + 1), "recurrent weights"),
-        (lambda u, f: 4 * u * (u + f + 1) + u + 1, "Dense(1)"),
-        (lambda u, f: 4 * u * u, "Keras counts"),
-        (lambda u, f: "many", "return a number"),
+        ([2.60, 2.75, 2.66], 2.69, "LSTM better", 'the rule gives "undecided"'),
+        ([2.60, 2.65, 2.62], 2.69, "undecided", 'the rule gives "LSTM better"'),
+        ([2.75, 2.80, 2.71], 2.69, "LSTM better", 'the rule gives "ridge better"'),
+        ([2.6, 2.6, 2.6], 2.69, "LSTM better", "own seed"),
+        ([2.6], 2.69, "LSTM better", "at least 2"),
+        ([0.01, 0.02], 2.69, "LSTM better", "plausible range"),
+        ([2.6, float("nan")], 2.69, "LSTM better", "finite"),
+        (2.6, 2.69, "LSTM better", "as a list"),
+        ([2.6, 2.7], "best", "undecided", "one number"),
+        ([2.6, 2.7], 250.0, "undecided", "not a plausible RMSE"),
+        ([2.6, 2.7], 2.69, "maybe", "one of"),
     ],
 )
-def test_q3_wrong(wrong, reason):
-    result = q3.evaluate(wrong)
-    assert result.status == "incorrect"
-    assert reason in result.message
-
-
-def test_q3_formula_fitted_to_one_case_is_caught():
-    assert q3.evaluate(lambda u, f: 384).status == "incorrect"
+def test_q3_wrong(runs, ridge, verdict, reason):
+    result = q3.evaluate(runs, ridge, verdict)
+    assert result.status == "incorrect" and reason in result.message, result.message
 
 
 def test_q3_starter_is_not_attempted(capsys):
-    def lstm_param_count(units, features):
-        return ____
-
-    assert q3.evaluate(lstm_param_count).status == "not attempted"
-    q3.check(lstm_param_count)
+    assert q3.evaluate(____, ____, ____).status == "not attempted"
+    assert q3.evaluate([2.6, 2.7], ____, "undecided").status == "not attempted"
+    q3.check(____, ____, ____)
     assert "Not attempted" in capsys.readouterr().out
+
+
+def test_q3_solution_trains_with_the_notebook_names():
+    """The reference solution refers to names the notebook defines; it must at least compile and name them."""
+    import ast
+
+    names = {node.id for node in ast.walk(ast.parse(q3.solution_code)) if isinstance(node, ast.Name)}
+    assert {"models", "lookback", "n_features", "train_w", "val_w", "test_w", "scaler", "table"} <= names
+    assert {"lstm_rmses", "ridge_rmse", "verdict"} <= names
 
 
 def test_hints_and_solutions_print(capsys):

@@ -79,4 +79,13 @@ def test_plot_comparison_shows_the_seed_spread_and_keeps_labels_off_the_bars():
     assert all(t.xy[0] == 1 and t.xycoords[0] == "axes fraction" for t in labels.values())
     with pytest.raises(ValueError, match="not in the table"):
         plots.plot_comparison(table, spread={"gru": [0.1]})
+
+
+def test_lstm_cell_diagram_names_every_part():
+    ax = plots.draw_lstm_cell()
+    texts = " ".join(t.get_text() for t in ax.texts)
+    for part in ("forget $f_t$", "input $i_t$", "candidate $g_t$", "output $o_t$", "$c_{t-1}$", "$c_t$", "$h_{t-1}$",
+                 "$x_t$", "tanh", "+", r"$\times$"):
+        assert part in texts, part
+    assert ax.get_title() == "One step of an LSTM cell"
     plt.close("all")

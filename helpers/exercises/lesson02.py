@@ -5,6 +5,7 @@
 q1  implement the forget gate with Keras' weight layout
 q2  one cell-state step by hand
 q3  count the parameters of an LSTM layer
+q4  a training run and a judgement: does the forget bias's starting value matter for the weather model?
 """
 
 from __future__ import annotations
@@ -14,13 +15,16 @@ import math
 import numpy as np
 
 from helpers.exercises.core import Exercise, Incorrect, ____, call_learner
+from helpers.exercises.judging import label, measured_runs, spread
 from helpers.lstm_numpy import sigmoid, split_gates
 
-__all__ = ["q1", "q2", "q3", "____"]
+__all__ = ["q1", "q2", "q3", "q4", "____"]
 
 # The numbers of q2 and q3, also used in the notebook's text.
 Q2_VALUES = {"f": 0.8, "c_prev": 2.0, "i": 0.5, "g": -0.6}
-Q3_UNITS, Q3_FEATURES = 32, 5
+Q3_UNITS, Q3_FEATURES = 24, 6
+Q4_SEEDS = (1, 2, 3)
+Q4_VERDICTS = ("real", "within the seed spread")
 
 
 def _reference_forget_gate(x_t, h_prev, kernel, recurrent_kernel, bias):
@@ -178,4 +182,62 @@ q3 = Exercise(
     ],
     solution=f"n_params = 4 * ({Q3_UNITS} * ({Q3_UNITS} + {Q3_FEATURES}) + {Q3_UNITS})   "
     f"# = {4 * (Q3_UNITS * (Q3_UNITS + Q3_FEATURES) + Q3_UNITS)}",
+)
+
+
+
+def _check_q4(rmse_default, rmse_zero, verdict):
+    default = measured_runs(rmse_default, "rmse_default", 0.3, 20.0)
+    zero = measured_runs(rmse_zero, "rmse_zero", 0.3, 20.0)
+    verdict = label(verdict)
+    if verdict not in Q4_VERDICTS:
+        raise Incorrect(f"the verdict is {' or '.join(map(repr, Q4_VERDICTS))}; got {verdict!r}.")
+    apart = max(default) < min(zero) or max(zero) < min(default)
+    measured = "real" if apart else "within the seed spread"
+    numbers = f"forget bias 1 (default): {spread(default)} °C; forget bias 0: {spread(zero)} °C"
+    if verdict != measured:
+        reason = ("every run of one start beats every run of the other" if apart
+                  else "the two sets of runs overlap")
+        raise Incorrect(f'with your numbers ({numbers}) {reason}, so the verdict is "{measured}", not "{verdict}".')
+    if apart:
+        better = "forget bias 1" if max(default) < min(zero) else "forget bias 0"
+        return (
+            f"{numbers}. In your runs {better} wins every time: a real difference by the rule you were given. Three "
+            "seeds are few, though; before you rely on it, add seeds and see whether the ranges stay apart."
+        )
+    return (
+        f"{numbers}. The ranges overlap: the start of the forget bias makes no difference you can tell from the seed "
+        "spread. That fits Section 4: this model needs a memory of a day or two, which a forget gate learns from "
+        "either start (lesson 01's Q4 asks the same of a memory that must last 20 steps)."
+    )
+
+
+q4 = Exercise(
+    "Q4 - does the forget bias's start matter here?",
+    _check_q4,
+    hints=[
+        "keras.layers.LSTM(UNITS, unit_forget_bias=False) starts every bias at 0, the forget bias included; "
+        "the default, unit_forget_bias=True, starts the forget bias at 1.",
+        "Write one function that seeds (keras.utils.set_random_seed(seed)), builds and compiles the Section 3 model, "
+        "fits it on train_w for NUM_EPOCHS epochs and returns the test RMSE in °C (preprocessing.inverse_scale, "
+        "metrics.rmse); call it for each seed and each start.",
+        "The verdict is \"real\" only when max(one list) < min(the other list); otherwise \"within the seed spread\".",
+    ],
+    solution=f"""
+    def test_rmse(seed, unit_forget_bias):
+        keras.utils.set_random_seed(seed)
+        model = keras.Sequential([keras.Input((LOOKBACK, weather.shape[1])),
+                                  keras.layers.LSTM(UNITS, unit_forget_bias=unit_forget_bias), keras.layers.Dense(1)])
+        model.compile(keras.optimizers.Adam(learning_rate=1e-2), loss="mse")
+        model.fit(train_w.X, train_w.y, epochs=NUM_EPOCHS, batch_size=32, verbose=0)
+        forecast = preprocessing.inverse_scale(scaler, model.predict(test_w.X, verbose=0)[:, 0], "tmax")
+        return metrics.rmse(actual, forecast)
+
+
+    rmse_default = [test_rmse(seed, unit_forget_bias=True) for seed in {Q4_SEEDS}]
+    rmse_zero = [test_rmse(seed, unit_forget_bias=False) for seed in {Q4_SEEDS}]
+    apart = max(rmse_default) < min(rmse_zero) or max(rmse_zero) < min(rmse_default)
+    verdict = "real" if apart else "within the seed spread"
+    print("test RMSE (°C), forget bias 1:", np.round(rmse_default, 3), "| forget bias 0:", np.round(rmse_zero, 3))
+    """,
 )

@@ -2,10 +2,11 @@
 
 - ``q1``: the shape ``(samples, timesteps, features)`` of the windows cut from a split.
 - ``q2``: build and compile the lesson's model, starting with ``keras.Input``.
-- ``q3``: the number of parameters of an LSTM layer.
+- ``q3``: a training run and a judgement: does the LSTM beat the ridge by more than its seed spread?
 
-Each answer is a function the learner writes, so the checker can try it on several sizes: a formula that only fits
-the notebook's numbers is caught. Keras is imported only by ``q2``'s checker, when it runs.
+The answers to q1 and q2 are functions the learner writes, so the checker can try them on several sizes: a formula
+that only fits the notebook's numbers is caught. q3 takes the numbers of the learner's own training runs and a
+verdict that must follow from them. Keras is imported only by ``q2``'s checker, when it runs.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import warnings
 
 from helpers.exercises.core import Exercise, Incorrect, ____, call_learner
+from helpers.exercises.judging import label, measured_runs, spread
 
 __all__ = ["q1", "q2", "q3", "____"]
 
@@ -173,57 +175,75 @@ q2 = Exercise(
 )
 
 
-# --- Q3: parameters of an LSTM layer ---------------------------------------------------------------------------------
+# --- Q3: is the LSTM better than the ridge? --------------------------------------------------------------------------
 
-def _lstm_params(units: int, features: int) -> int:
-    return 4 * units * (units + features + 1)
-
-
-_Q3_CASES = ((8, 3), (128, 5), (1, 1), (32, 10))
+Q3_SEEDS = (1, 2, 3)
+Q3_VERDICTS = ("LSTM better", "ridge better", "undecided")
 
 
-def _check_q3(lstm_param_count) -> str:
-    for units, features in _Q3_CASES:
-        got = call_learner(lstm_param_count, units, features)
-        want = _lstm_params(units, features)
-        case = f"units={units}, features={features}"
-        try:
-            value = float(got)
-        except (TypeError, ValueError):
-            raise Incorrect(f"return a number, got {got!r}.") from None
-        if value == want:
-            continue
-        known = {
-            4 * units * (units + features): "you forgot the biases: one per unit for each of the 4 blocks.",
-            units * (units + features + 1): (
-                "that is one block; an LSTM layer has 4 of them (input, forget and output gates and the "
-                "candidate), each with its own weights."
-            ),
-            4 * units * (features + 1): (
-                "you forgot the recurrent weights: each block also reads the previous hidden state, a "
-                "units x units matrix."
-            ),
-            want + units + 1: "that includes the Dense(1) layer (units + 1); count the LSTM layer alone.",
-        }
-        if value in known:
-            raise Incorrect(f"for {case} you get {got}: {known[int(value)]}")
-        raise Incorrect(f"for {case} Keras counts {want} parameters; your function gives {got}.")
-    return "4 * units * (units + features + 1): four blocks, each with W (input), U (recurrent) and b."
+def _check_q3(lstm_rmses, ridge_rmse, verdict) -> str:
+    runs = measured_runs(lstm_rmses, "lstm_rmses", 0.3, 20.0)
+    try:
+        ridge = float(ridge_rmse)
+    except (TypeError, ValueError):
+        raise Incorrect(f"ridge_rmse should be one number (the ridge's test RMSE in °C), got {ridge_rmse!r}.") from None
+    if not 0.3 <= ridge <= 20.0:
+        raise Incorrect(f"ridge_rmse = {ridge} is not a plausible RMSE in °C; take it from the table above.")
+    verdict = label(verdict)
+    known = {v.lower(): v for v in Q3_VERDICTS}
+    if verdict not in known:
+        raise Incorrect(f"the verdict is one of {', '.join(map(repr, Q3_VERDICTS))}; got {verdict!r}.")
+    verdict = known[verdict]
+    if max(runs) < ridge:
+        measured = "LSTM better"
+    elif min(runs) > ridge:
+        measured = "ridge better"
+    else:
+        measured = "undecided"
+    numbers = f"LSTM over {len(runs)} seeds: {spread(runs)} °C; ridge: {ridge:.2f} °C"
+    if verdict != measured:
+        raise Incorrect(f'with your numbers ({numbers}) the rule gives "{measured}", not "{verdict}".')
+    if measured == "undecided":
+        return (
+            f"{numbers}. Some seeds beat the ridge and some do not: on these 205 test days the LSTM's edge is smaller "
+            "than the spread between its own runs, so one run's ranking says little. That is why the lesson did not "
+            "call the LSTM the better model."
+        )
+    return (
+        f"{numbers}. By the rule every seed lands on the same side of the ridge. Three seeds are few and the test "
+        "period is one autumn: compare the gap with the spread, and test on other periods (a backtest), before "
+        "you rely on it."
+    )
 
 
 q3 = Exercise(
-    "Q3 - parameters of an LSTM layer",
+    "Q3 - is the LSTM really better than the ridge?",
     _check_q3,
     hints=[
-        "An LSTM layer has four blocks that look alike: the input, forget and output gates and the candidate.",
-        """
-        Each block computes W x_t + U h_{t-1} + b: W is units x features, U is units x units, b has units
-        entries.
-        """,
-        "4 * (units * features + units * units + units).",
+        "models.build_lstm(lookback, n_features, units=32) builds and compiles the lesson's model (32 units keeps it "
+        "quick); models.train(model, train_w, val_w, epochs=num_epochs, patience=patience) trains it with early "
+        "stopping; models.predict(model, test_w) returns the scaled forecasts.",
+        "Seed before each build with keras.utils.set_random_seed(seed); turn the forecasts into °C with "
+        "preprocessing.inverse_scale(scaler, ..., target) and score them with metrics.rmse against "
+        "actual.loc[test_w.dates].",
+        '"LSTM better" if max(lstm_rmses) < ridge_rmse, "ridge better" if min(lstm_rmses) > ridge_rmse, else '
+        '"undecided".',
     ],
-    solution="""
-    def lstm_param_count(units, features):
-        return 4 * units * (units + features + 1)
+    solution=f"""
+    lstm_rmses = []
+    for seed in {Q3_SEEDS}:
+        keras.utils.set_random_seed(seed)
+        candidate = models.build_lstm(lookback, n_features, units=32)
+        models.train(candidate, train_w, val_w, epochs=num_epochs, patience=patience)
+        forecast = preprocessing.inverse_scale(scaler, models.predict(candidate, test_w), target)
+        lstm_rmses.append(metrics.rmse(actual.loc[test_w.dates], forecast))
+    ridge_rmse = table.loc["linear (ridge)", "rmse"]
+    if max(lstm_rmses) < ridge_rmse:
+        verdict = "LSTM better"
+    elif min(lstm_rmses) > ridge_rmse:
+        verdict = "ridge better"
+    else:
+        verdict = "undecided"
+    print("LSTM test RMSE by seed (°C):", [round(r, 3) for r in lstm_rmses], "| ridge:", round(ridge_rmse, 3))
     """,
 )
