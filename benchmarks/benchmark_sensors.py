@@ -3,13 +3,23 @@
 Not a test: it prints a markdown table and writes it to ``benchmarks/results_sensors.md``. Each data set below is one
 entry of :data:`DATASETS` (add one there). For every seed: a chronological 70/15/15 split, a scaler fitted on train,
 windows that never cross a gap (``make_windows(..., drop_gaps=True)``), persistence, a seasonal baseline where the
-series has one, ridge on the same windows (penalty chosen on validation), and an early-stopped LSTM(32) trained on
-**every** training window (the lesson thins them to fit its time budget). Scores are on the test windows: RMSE in the
-series' units, skill against persistence and against ridge, the Clarke A+B share (glucose), and the Diebold-Mariano
-test of the LSTM against ridge (``horizon`` = the forecast's steps, since overlapping forecasts share errors).
+series has one, ridge on the same windows, and an early-stopped LSTM(32) with the lesson's glucose recipe (no dropout,
+Adam 3e-3, at most 30 epochs, patience 5, every second training window; chosen on validation with ``--part
+variants``; the flights: every window, at most 40 epochs). Scores are on the test windows: RMSE in the series'
+units, skill against persistence and against ridge, the Clarke A+B share (glucose), and the Diebold-Mariano test of
+the LSTM against ridge (``horizon`` = the forecast's steps, since overlapping forecasts share errors); with more than
+one seed, also the seed ensemble (the mean forecast of the seeds' LSTMs), as the lesson reports it.
 
     python benchmarks/benchmark_sensors.py                 # full mode, 3 seeds (about 10-15 minutes on 2 CPU cores)
     python benchmarks/benchmark_sensors.py --seeds 1 --smoke --out /tmp/sensors.md   # a quick check of the script
+    python benchmarks/benchmark_sensors.py --part variants --seeds 2   # how lesson 06's recipe was chosen (below)
+
+``--part variants`` compares variants of lesson 06's glucose recipe (inputs, target, epochs) on the **validation**
+period only (nothing is scored on test), each with the lesson's [0, 1] scaler fitted on train, its windows that never
+cross a gap, every second training window, batches of 128 and early stopping (patience 5): the LSTM's validation
+skill per seed next to ridge on the same windows (``LinearBaseline``, its default penalty). All variants are scored on
+the same validation windows: those that also have the reading before their first input (the 5-minute change needs
+it), so the skills are comparable. About 1 minute of CPU per variant and seed.
 
 The packaged pipeline (``helpers.experiment.run_forecast``) on the same series is benchmarked by
 ``benchmark_forecast.py`` once it handles sub-daily data.
@@ -51,15 +61,85 @@ def _flights(horizon: int) -> pd.DataFrame:
     ).iloc[168:]
 
 
+def _glucose_variants() -> pd.DataFrame:
+    """The glucose readings with every column a variant below may use; ``change_30min`` sits at the target's row."""
+    frame = data.load_sensor("glucose")
+    minutes = frame.index.hour * 60 + frame.index.minute
+    return frame.assign(
+        log_glucose=np.log(frame["glucose"]), change_5min=frame["glucose"].diff(),
+        tod_sin=np.sin(2 * np.pi * minutes / 1440), tod_cos=np.cos(2 * np.pi * minutes / 1440),
+        change_30min=frame["glucose"].diff(6),
+    )
+
+
+#: Variants of lesson 06's glucose recipe compared on validation (``--part variants``): inputs, target, epoch cap.
+VARIANTS = {
+    "level + time of day -> level, 30 epochs (lesson 06)": (["glucose", "tod_sin", "tod_cos"], "glucose", 30),
+    "level + time of day -> level, 45 epochs": (["glucose", "tod_sin", "tod_cos"], "glucose", 45),
+    "level + change + time of day -> level": (["glucose", "change_5min", "tod_sin", "tod_cos"], "glucose", 30),
+    "level + time of day -> change": (["glucose", "tod_sin", "tod_cos"], "change_30min", 30),
+    "level + change + time of day -> change": (["glucose", "change_5min", "tod_sin", "tod_cos"], "change_30min", 30),
+    "log-level + change + time of day -> change (the pipeline's inputs and target)": (
+        ["log_glucose", "change_5min", "tod_sin", "tod_cos"], "change_30min", 30),
+}
+
+
+def run_variant(name: str, seed: int, smoke: bool) -> dict:
+    """Validation skill of one variant's LSTM (one seed) and of ridge on the same windows."""
+    import dataclasses
+
+    import keras
+    from sklearn.preprocessing import MinMaxScaler
+
+    features, target, epochs = VARIANTS[name]
+    frame = _glucose_variants()
+    train, val, _ = preprocessing.chronological_split(frame, train=0.7, val=0.15)
+    scaler = MinMaxScaler(feature_range=(0, 1)).set_output(transform="pandas").fit(train)
+    values = frame["glucose"]
+
+    def windows(part, columns, target_column):
+        return preprocessing.make_windows(scaler.transform(part)[list(dict.fromkeys([*columns, target_column]))],
+                                          target_column, columns, lookback=24, horizon=6, drop_gaps=True)
+
+    def same_dates(w, dates):
+        keep = np.isin(w.dates, dates)
+        return dataclasses.replace(w, X=w.X[keep], y=w.y[keep], origins=w.origins[keep], dates=w.dates[keep])
+
+    # The windows every variant has: those whose first input also has the reading before it.
+    common = [windows(part, ["glucose", "change_5min"], "change_30min").dates for part in (train, val)]
+    train_w, val_w = (same_dates(windows(part, features, target), dates)
+                      for part, dates in zip((train, val), common, strict=True))
+
+    def mgdl(w, scaled):
+        change_or_level = preprocessing.inverse_scale(scaler, scaled, target)
+        return change_or_level if target == "glucose" else values.reindex(w.origins).to_numpy() + change_or_level
+
+    y_true = values.reindex(val_w.dates).to_numpy()
+    forecasts = {"persistence": values.reindex(val_w.origins).to_numpy(),
+                 "ridge": mgdl(val_w, baselines.LinearBaseline().fit(train_w).predict(val_w))}
+    keras.utils.set_random_seed(seed)
+    model = models.build_lstm(24, len(features), units=32, learning_rate=3e-3)
+    started = time.process_time()
+    history = models.train(model, train_w.every(10 if smoke else 2), val_w, epochs=2 if smoke else epochs,
+                           patience=1 if smoke else 5, batch_size=128)
+    cpu_s = time.process_time() - started
+    forecasts["lstm"] = mgdl(val_w, models.predict(model, val_w))
+    table = metrics.compare(y_true, forecasts)
+    val_loss = history.history["val_loss"]
+    return {"variant": name, "seed": seed, "val windows": len(val_w), "ridge val skill": table.loc["ridge", "skill"],
+            "lstm val skill": table.loc["lstm", "skill"], "epochs": len(val_loss),
+            "best epoch": int(np.argmin(val_loss)) + 1, "cpu_s": cpu_s}
+
+
 #: One entry per benchmarked forecast: label, frame builder, target, lookback and horizon (steps), seasonal period
 #: (steps; None: no seasonal baseline), whether the Clarke grid applies.
 DATASETS = [
     {"label": "sensor glucose, 30 min", "frame": _glucose, "target": "glucose", "lookback": 24, "horizon": 6,
-     "season": None, "clarke": True, "batch": 128},
+     "season": None, "clarke": True, "batch": 128, "every": 2, "epochs": 30},
     {"label": "sensor glucose, 60 min", "frame": _glucose, "target": "glucose", "lookback": 24, "horizon": 12,
-     "season": None, "clarke": True, "batch": 128},
+     "season": None, "clarke": True, "batch": 128, "every": 2, "epochs": 30},
     {"label": "traffic us_flights, 1 h", "frame": lambda: _flights(1), "target": "departures", "lookback": 24,
-     "horizon": 1, "season": 168, "clarke": False, "batch": 64},
+     "horizon": 1, "season": 168, "clarke": False, "batch": 64, "every": 1, "epochs": 40},
 ]
 
 
@@ -69,8 +149,7 @@ def run_one(spec: dict, seed: int, smoke: bool) -> dict:
     scaled, scaler = preprocessing.scale_split(split, allow_nan=True)
     train_w, val_w, test_w = (preprocessing.make_windows(part, target, lookback=lookback, horizon=horizon,
                                                          drop_gaps=True) for part in scaled)
-    if smoke:
-        train_w = train_w.every(10)
+    train_fit = train_w.every(10 if smoke else spec["every"])  # as the lesson: glucose windows overlap in 23 of 24
     series = frame[target]
     y_true = series.reindex(test_w.dates).to_numpy()
     forecasts = {"persistence": series.reindex(test_w.origins).to_numpy()}
@@ -84,14 +163,20 @@ def run_one(spec: dict, seed: int, smoke: bool) -> dict:
     keras.utils.set_random_seed(seed)
     model = models.build_lstm(lookback, train_w.X.shape[2], units=32, learning_rate=3e-3)
     started = time.perf_counter()
-    history = models.train(model, train_w, val_w, epochs=2 if smoke else 40, patience=1 if smoke else 6,
-                           batch_size=spec["batch"])
+    history = models.train(model, train_fit, val_w, epochs=2 if smoke else spec["epochs"],
+                           patience=1 if smoke else 5, batch_size=spec["batch"])
     fit_s = time.perf_counter() - started
     forecasts["lstm"] = preprocessing.inverse_scale(scaler, models.predict(model, test_w), target)
+    row = {"data": spec["label"], "seed": seed, "test windows": len(test_w), "train windows": len(train_fit),
+           "epochs": len(history.history["loss"]), "fit_s": fit_s}
+    return score(spec, row, y_true, forecasts, horizon), (y_true, forecasts)
+
+
+def score(spec: dict, row: dict, y_true: np.ndarray, forecasts: dict, horizon: int) -> dict:
+    """The test scores of one run (or of the seed ensemble): RMSE and skill per model, DM of the LSTM against ridge."""
     table = metrics.compare(y_true, forecasts)
     stat, p = evaluation.diebold_mariano(y_true - forecasts["lstm"], y_true - forecasts["ridge"], horizon=horizon)
-    row = {"data": spec["label"], "seed": seed, "test windows": len(test_w), "train windows": len(train_w),
-           "epochs": len(history.history["loss"]), "fit_s": fit_s, "dm_stat": stat, "dm_p": p}
+    row = {**row, "dm_stat": stat, "dm_p": p}
     for name in forecasts:
         row[f"rmse {name}"] = table.loc[name, "rmse"]
         row[f"skill {name}"] = table.loc[name, "skill"]
@@ -120,17 +205,34 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--part", choices=("recipe", "variants"), default="recipe")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results_sensors.md"))
     args = parser.parse_args(argv)
     setup(verbose=False)
-    rows = []
+    if args.part == "variants":
+        rows = []
+        for name in VARIANTS:
+            for seed in range(args.seeds):
+                rows.append(run_variant(name, seed, args.smoke))
+                print(f"{name}, seed {seed}: LSTM {rows[-1]['lstm val skill']:+.3f}, ridge "
+                      f"{rows[-1]['ridge val skill']:+.3f}, epochs {rows[-1]['epochs']} (best "
+                      f"{rows[-1]['best epoch']}), {rows[-1]['cpu_s']:.0f} s CPU", flush=True)
+        print(_markdown(pd.DataFrame(rows).set_index(["variant", "seed"])))
+        return
+    rows, ensembles = [], []
     for spec in DATASETS:
+        runs = []
         for seed in range(args.seeds):
-            row = run_one(spec, seed, args.smoke)
+            row, (y_true, forecasts) = run_one(spec, seed, args.smoke)
+            runs.append(forecasts)
             print(f"{row['data']:26s} seed {seed}: LSTM skill {row['skill lstm']:+.3f}, "
                   f"ridge {row['skill ridge']:+.3f}, DM p {row['dm_p']:.3g}, {row['epochs']} epochs, "
                   f"{row['fit_s']:.0f} s", flush=True)
             rows.append(row)
+        if len(runs) > 1:
+            mean = {**runs[0], "lstm": np.mean([r["lstm"] for r in runs], axis=0)}
+            ensembles.append(score(spec, {"data": spec["label"], "seed": f"ensemble of {len(runs)}"}, y_true, mean,
+                                   spec["horizon"]))
     table = pd.DataFrame(rows)
     columns = [c for c in table.columns if c not in ("data", "seed")]
     median = table.groupby("data", sort=False)[columns].median()
@@ -150,6 +252,8 @@ def main(argv: list[str] | None = None) -> None:
         "",
         _markdown(table.set_index(["data", "seed"]).T),
         "",
+        *(["## Seed ensembles (the mean forecast of the seeds' LSTMs)", "",
+           _markdown(pd.DataFrame(ensembles).set_index(["data", "seed"]).T), ""] if ensembles else []),
     ])
     Path(args.out).write_text(text, encoding="utf-8")
     print(text)
