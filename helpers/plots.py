@@ -254,6 +254,7 @@ def plot_clarke_grid(reference, predicted, *, ax=None, name: str = "model",
            title=f"{title}\n{summary}")
     ax.set_aspect("equal")
     ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.12), frameon=False)
+    return ax
 
 
 def draw_lstm_cell(ax=None):
