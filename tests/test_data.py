@@ -20,6 +20,7 @@ import time
 import warnings
 from pathlib import Path
 
+import maintainer_tools
 import numpy as np
 import pandas as pd
 import pytest
@@ -199,11 +200,7 @@ def test_make_snapshots_is_reproducible():
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
-    sys.path.insert(0, str(REPO / "tools"))
-    try:
-        import make_snapshots
-    finally:
-        sys.path.remove(str(REPO / "tools"))
+    make_snapshots = maintainer_tools.load("make_snapshots")
     outputs = make_snapshots.build(vega_tarball=tarball)  # computed in memory; nothing is written
     stale = [str(p) for p, payload in outputs.items() if p.read_bytes() != payload]
     assert not stale, f"run `python tools/make_snapshots.py`: {stale}"

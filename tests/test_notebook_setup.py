@@ -1,6 +1,5 @@
 """Notebook setup: smoke flag, seeding, the Colab path simulated without Colab, and versions that agree."""
 
-import importlib
 import re
 import subprocess
 import sys
@@ -8,6 +7,7 @@ import tomllib
 import types
 from pathlib import Path
 
+import maintainer_tools
 import nbformat
 import pytest
 from packaging.requirements import Requirement
@@ -20,17 +20,7 @@ from helpers import notebook
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
-
-def _tool(name: str):
-    """Import one of the maintainer scripts in tools/."""
-    sys.path.insert(0, str(ROOT / "tools"))
-    try:
-        return importlib.import_module(name)
-    finally:
-        sys.path.remove(str(ROOT / "tools"))
-
-
-sync = _tool("sync_notebooks")
+sync = maintainer_tools.load("sync_notebooks")
 
 
 @pytest.mark.parametrize("value,expected", [("1", True), ("true", True), ("ON", True), ("0", False), ("", False)])
@@ -111,7 +101,7 @@ def test_every_notebook_has_the_current_colab_cell_and_badge():
 
 
 def test_notebooks_are_clean_and_executed():
-    runner = _tool("run_notebooks")
+    runner = maintainer_tools.load("run_notebooks")
     for path in NOTEBOOKS:
         nb = nbformat.read(path, as_version=4)
         assert runner.problems(nb) == [], f"{path.name}: run tools/run_notebooks.py --clean"

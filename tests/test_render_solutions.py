@@ -2,27 +2,17 @@
 with every check correct (lesson 01 in smoke mode)."""
 
 import ast
-import importlib
 import os
-import sys
 from pathlib import Path
 
+import maintainer_tools
 import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
-
-def _tool(name: str):
-    sys.path.insert(0, str(ROOT / "tools"))
-    try:
-        return importlib.import_module(name)
-    finally:
-        sys.path.remove(str(ROOT / "tools"))
-
-
-render = _tool("render_solutions")
+render = maintainer_tools.load("render_solutions")
 
 
 def test_fill_cell_keeps_the_setup_and_the_check_and_replaces_the_starter():
