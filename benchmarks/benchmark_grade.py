@@ -14,7 +14,6 @@ to its end, experiments included. The course's target: 30 submissions in smoke m
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import resource
 import statistics
@@ -31,28 +30,22 @@ import nbformat  # noqa: E402
 
 from helpers import grade  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "tools"))
+import render_solutions  # noqa: E402 -- a maintainer script, importable once tools/ is on sys.path
+
 NOTEBOOKS = {"04": "04_assignment_stocks.ipynb", "05": "05_assignment_weather.ipynb"}
 
 
 def fill(lesson: str, *, leak: bool) -> nbformat.NotebookNode:
-    """The lesson's notebook with every starter cell solved by its reference solution (``leak``: step 2's scaler is
-    fitted on the whole frame instead of the training part)."""
+    """The lesson's notebook with every starter cell solved by its reference solution, as ``tools/render_solutions.py``
+    fills it (``leak``: step 2's scaler is fitted on the whole series instead of the training part)."""
     nb = nbformat.read(ROOT / "notebooks" / NOTEBOOKS[lesson], as_version=4)
-    module = importlib.import_module(f"helpers.exercises.lesson{lesson}")
-    steps = {label: getattr(module, label) for label in module.__all__ if label.startswith("q")}
-    for cell in nb.cells:
-        if cell.cell_type != "code" or "____" not in cell.source or "import *" in cell.source:
-            continue
-        lines = cell.source.splitlines()
-        check = next(line for line in lines if ".check(" in line and not line.lstrip().startswith("#"))
-        label = check.split(".")[0].strip()
-        first_blank = next(i for i, line in enumerate(lines) if "____" in line)
-        setup = [line for line in lines[:first_blank] if line.strip() and not line.lstrip().startswith("#")]
-        solution = steps[label].solution_code
-        if leak and label == "q2":
-            whole = "close" if lesson == "04" else "frame"
-            solution = solution.replace(".fit(train)", f".fit({whole})")
-        cell.source = "\n".join([*setup, solution, check])
+    render_solutions.fill(nb)
+    if leak:
+        whole = "daily_returns" if lesson == "04" else "frame"
+        step2 = next(c for c in nb.cells if c.cell_type == "code" and "# q2: the reference solution" in c.source)
+        assert ".fit(train)" in step2.source, "step 2's solution no longer fits a scaler on `train`"
+        step2.source = step2.source.replace(".fit(train)", f".fit({whole})")
     return nb
 
 
