@@ -4,13 +4,14 @@ The last test runs the notebook in smoke mode with every blank replaced by the r
 
 from __future__ import annotations
 
-import os
+import re
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 
+import maintainer_tools
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -388,41 +389,12 @@ def test_answer_or_reference_replaces_a_wrong_answer(dollars, capsys):
 
 # --- The notebook with every blank filled in --------------------------------------------------------------------------
 
+
 def test_notebook_steps_pass_with_the_solutions_filled_in(monkeypatch):
-    """Replace each starter cell by its reference solution and run the notebook up to step 6 in smoke mode."""
-    import nbformat
-    from nbclient import NotebookClient
-
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    exercises = {f"q{i}": q for i, q in enumerate((q1, q2, q3, q4, q5, q6), start=1)}
-    filled, last_step = set(), None
-    for index, cell in enumerate(nb.cells):
-        if cell.cell_type != "code" or "____" not in cell.source or "from helpers.exercises" in cell.source:
-            continue
-        check_line = next(line for line in cell.source.splitlines() if ".check(" in line and not line.startswith("#"))
-        label = check_line.split(".")[0].strip()
-        # The lines before the first blank set up the step (e.g. `close = prices[["Close"]]`): they stay.
-        lines = cell.source.splitlines()
-        first_blank = next(i for i, line in enumerate(lines) if "____" in line)
-        setup_lines = [line for line in lines[:first_blank] if line.strip() and not line.startswith("#")]
-        cell.source = "\n".join([*setup_lines, exercises[label].solution_code, check_line])
-        filled.add(label)
-        last_step = index
-    assert filled == set(exercises), filled
-    # Up to and including the cell that continues after step 6; the experiment and the summary are not needed here.
-    last = next(i for i, cell in enumerate(nb.cells) if i > last_step and "q6.answer_or_reference" in cell.source)
-    nb.cells = nb.cells[: last + 1]
-
-    monkeypatch.setenv("LSTM_COURSE_SMOKE", "1")
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-    resources = {"metadata": {"path": str(NOTEBOOK.parent)}}
-    NotebookClient(nb, timeout=600, kernel_name="python3", resources=resources).execute()
-
-    text = "\n".join(
-        output.get("text", "") for cell in nb.cells if cell.cell_type == "code" for output in cell.outputs
-        if output.output_type == "stream"
-    )
-    for exercise in exercises.values():
-        assert f"{exercise.name} - Correct" in text, text
-        assert f"{exercise.name}: continuing with your answer." in text, text
-    assert "Not attempted" not in text and "REFERENCE" not in text
+    """Every starter cell replaced by its reference solution, the notebook run up to step 6 in smoke mode."""
+    filled, text = maintainer_tools.run_solved_assignment(NOTEBOOK, monkeypatch)
+    assert filled == ["q1", "q2", "q3", "q4", "q5", "q6"], filled
+    for n in range(1, 7):
+        assert re.search(rf"Step {n} - \w+ - Correct", text), f"step {n} not correct:\n{text}"
+    assert "REFERENCE" not in text and "Not attempted" not in text
+    assert text.count("continuing with your answer") == 6

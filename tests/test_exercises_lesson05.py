@@ -7,10 +7,10 @@ snapshot of Seattle-Tacoma, with two training epochs.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
+import maintainer_tools
 import numpy as np
 import pandas as pd
 import pytest
@@ -357,43 +357,10 @@ def test_answer_or_reference_needs_every_returned_name(ns, capsys):
 # --- The notebook with the solutions filled in ------------------------------------------------------------------------
 
 
-def _solved_notebook():
-    """The notebook up to step 6, each starter cell replaced by its solution (the check line kept)."""
-    import nbformat
-
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    exercises = {"q1": q1, "q2": q2, "q3": q3, "q4": q4, "q5": q5, "q6": q6}
-    solved = 0
-    cells = []
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-            match = re.search(r"^(q[1-6])\.check\(.*\)$", cell.source, re.MULTILINE)
-            if match and "____" in cell.source:
-                keep = [line for line in cell.source.splitlines() if line.startswith("keras.utils.set_random_seed")]
-                cell.source = "\n".join([*keep, exercises[match.group(1)].solution_code, match.group(0)])
-                solved += 1
-        cells.append(cell)
-        if cell.cell_type == "code" and "ax = q6.answer_or_reference" in cell.source:
-            break
-    assert solved == 6, f"found {solved} exercise cells"
-    nb.cells = cells
-    return nb
-
-
-def test_notebook_steps_pass_with_the_solutions(monkeypatch):
-    from nbclient import NotebookClient
-
-    monkeypatch.setenv("LSTM_COURSE_SMOKE", "1")
-    monkeypatch.setenv("MPLBACKEND", "Agg")
-    # The kernel must import the helpers from this checkout whether or not the package is installed.
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-    nb = _solved_notebook()
-    resources = {"metadata": {"path": str(NOTEBOOK.parent)}}
-    NotebookClient(nb, timeout=300, kernel_name="python3", resources=resources).execute()
-    text = "\n".join(
-        output.get("text", "") for cell in nb.cells if cell.cell_type == "code" for output in cell.outputs
-    )
+def test_notebook_steps_pass_with_the_solutions_filled_in(monkeypatch):
+    """Every starter cell replaced by its reference solution, the notebook run up to step 6 in smoke mode."""
+    filled, text = maintainer_tools.run_solved_assignment(NOTEBOOK, monkeypatch)
+    assert filled == ["q1", "q2", "q3", "q4", "q5", "q6"], filled
     for n in range(1, 7):
         assert re.search(rf"Step {n} - \w+ - Correct", text), f"step {n} not correct:\n{text}"
     assert "REFERENCE" not in text and "Not attempted" not in text
