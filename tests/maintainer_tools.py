@@ -16,6 +16,18 @@ def load(name: str):
         sys.path.remove(str(TOOLS))
 
 
+def assert_solved_assignment_passes(notebook: Path, monkeypatch) -> None:
+    """The assignment with every exercise solved runs up to step 6 and each of its six steps checks Correct."""
+    import re
+
+    filled, text = run_solved_assignment(notebook, monkeypatch)
+    assert filled == ["q1", "q2", "q3", "q4", "q5", "q6"], filled
+    for n in range(1, 7):
+        assert re.search(rf"Step {n} - \w+ - Correct", text), f"step {n} not correct:\n{text}"
+    assert "REFERENCE" not in text and "Not attempted" not in text
+    assert text.count("continuing with your answer") == 6
+
+
 def run_solved_assignment(notebook: Path, monkeypatch, timeout: int = 600) -> tuple[list[str], str]:
     """Fill every exercise of an assignment with ``tools/render_solutions.py``, run it in smoke mode up to the cell that
     continues after step 6, and return the labels filled and the text the notebook printed."""
