@@ -44,9 +44,10 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from helpers.config import RECORD_ENV
+
 # The kernel environment variables that the grader sets, named where the code that reads them lives.
 from helpers.data import OFFLINE_ENV
-from helpers.exercises.core import RECORD_ENV
 from helpers.notebook import SMOKE_ENV
 from helpers.storage import DATA_ENV
 

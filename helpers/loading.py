@@ -8,7 +8,6 @@ is available offline when nothing can serve it. The files themselves are read, c
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,15 +16,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helpers import providers, storage
+from helpers import config, providers, storage
+from helpers.config import OFFLINE_ENV
 from helpers.errors import DataError, DataUnavailableError
 
 #: First day of a live download when ``start`` is None (yfinance and meteostat both need a start).
 LIVE_DEFAULT_START = pd.Timestamp("2000-01-01")
 
-#: Environment variable that keeps the loaders off the network (``python -m helpers.grade`` sets it): when it is true,
-#: ``source="auto"`` acts as ``"offline"`` and ``source="live"`` is refused with a clear error.
-OFFLINE_ENV = "LSTM_COURSE_OFFLINE"
+# OFFLINE_ENV keeps the loaders off the network (``python -m helpers.grade`` sets it): when it is true,
+# ``source="auto"`` acts as ``"offline"`` and ``source="live"`` is refused with a clear error.
 
 #: Values of the loaders' ``source`` argument.
 SOURCES = ("auto", "offline", "live")
@@ -136,7 +135,7 @@ def load(kind: str, spec: Kind, name: Any, start: Any, end: Any, source: str) ->
     name = spec.clean_name(name)
     if source not in SOURCES:
         raise DataError(f"source={source!r} is not one of {', '.join(map(repr, SOURCES))}.")
-    if source != "offline" and os.environ.get(OFFLINE_ENV, "").strip().lower() in {"1", "true", "yes", "on"}:
+    if source != "offline" and config.offline():
         if source == "live":
             raise DataUnavailableError(
                 f"source='live' needs the network, but {OFFLINE_ENV} is set (grading runs offline). Fix: load the "

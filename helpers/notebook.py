@@ -11,13 +11,9 @@ import os
 import sys
 import warnings
 
-#: Environment variable that switches every notebook to smoke mode (few epochs, small data). Tests set it to 1.
-SMOKE_ENV = "LSTM_COURSE_SMOKE"
+from helpers.config import SMOKE_ENV, smoke_mode
 
-
-def smoke_mode() -> bool:
-    """True when :data:`SMOKE_ENV` is set to a true value (``1``, ``true``, ``yes``, ``on``)."""
-    return os.environ.get(SMOKE_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+__all__ = ["SMOKE_ENV", "import_tensorflow", "plot_style", "quiet", "seed_everything", "setup", "smoke_mode"]
 
 
 def seed_everything(seed: int = 42) -> None:

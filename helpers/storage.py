@@ -27,10 +27,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from helpers.config import DATA_ENV, data_dir_override
 from helpers.errors import SnapshotCorruptError
-
-#: Environment variable that moves the data directory (tests point it at a temporary copy).
-DATA_ENV = "LSTM_COURSE_DATA"
 
 #: Turns a frame read from a file into the loader schema (:func:`helpers.data.tidy` for one kind of data).
 Tidy = Callable[[pd.DataFrame], pd.DataFrame]
@@ -47,9 +45,9 @@ class CorruptCacheError(Exception):
 
 def data_dir() -> Path:
     """The data directory: ``$LSTM_COURSE_DATA`` if set, else ``<repository>/data``."""
-    override = os.environ.get(DATA_ENV, "").strip()
-    if override:
-        return Path(override).expanduser()
+    override = data_dir_override()
+    if override is not None:
+        return override
     return Path(__file__).resolve().parent.parent / "data"
 
 

@@ -22,9 +22,10 @@ import nbformat
 import pytest
 
 from helpers import grade
+from helpers.config import RECORD_ENV
 from helpers.exercises import lesson04
 from helpers.exercises.assignment import AssignmentStep
-from helpers.exercises.core import RECORD_ENV, Exercise, Incorrect
+from helpers.exercises.core import Exercise, Incorrect
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSON04 = ROOT / "notebooks" / "04_assignment_stocks.ipynb"

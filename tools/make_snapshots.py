@@ -36,7 +36,6 @@ import argparse
 import hashlib
 import io
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -50,6 +49,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from helpers.config import VEGA_TARBALL_ENV, vega_tarball  # noqa: E402 -- likewise
 from helpers.data import STOCK_COLUMNS  # noqa: E402 -- importable only once ROOT is on sys.path
 from helpers.storage import atomic_write, frame_to_csv_bytes, sha256  # noqa: E402 -- likewise
 
@@ -76,7 +76,6 @@ SOURCE_SHA256 = {
 
 #: The npm package that ships the flights, and where a local copy of its tarball may be named.
 VEGA_NPM = "vega-datasets@3.2.1"
-VEGA_TARBALL_ENV = "LSTM_COURSE_VEGA_TARBALL"
 #: Sub-daily snapshots keep the time of day in their CSV index.
 SUBDAILY_FORMAT = "%Y-%m-%d %H:%M"
 
@@ -224,7 +223,7 @@ def glucose_frame(accept_new: bool) -> tuple[pd.DataFrame, dict]:
 
 def _vega_tarball(path: str | Path | None) -> tuple[Path, tempfile.TemporaryDirectory | None]:
     """The vega-datasets npm tarball: the given path, the environment variable's, or a fresh ``npm pack``."""
-    path = path or os.environ.get(VEGA_TARBALL_ENV)
+    path = path or vega_tarball()
     if path:
         path = Path(path)
         if not path.is_file():

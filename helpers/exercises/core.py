@@ -12,23 +12,22 @@ among the arguments, a learner function that still raises ``NotImplementedError`
 that raises :class:`NotAttempted` gives "not attempted". Errors in the learner's own code become "incorrect" with the
 error's message: ``check()`` never raises, so a notebook with untouched starter code runs top to bottom.
 
-For grading (:mod:`helpers.grade`), every exercise also leaves a machine-readable record when the environment variable
-:data:`RECORD_ENV` names a file: one JSON line when the exercise is created (``"event": "step"``: the steps a lesson
-declares, so a step whose cells were deleted still shows up) and one per verdict (``"event": "check"``, with the
-status and the message). Without the variable nothing is written and nothing changes for the learner.
+For grading (:mod:`helpers.grade`), every exercise also leaves a machine-readable record when the environment
+variable ``LSTM_COURSE_GRADE_RECORD`` names a file: one JSON line when the exercise is created (``"event": "step"``:
+the steps a lesson declares, so a step whose cells were deleted still shows up) and one per verdict
+(``"event": "check"``, with the status and the message). Without the variable nothing is written and nothing
+changes for the learner.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-#: Environment variable naming the file in which exercises append their grading records (set by helpers.grade).
-RECORD_ENV = "LSTM_COURSE_GRADE_RECORD"
+from helpers.config import grade_record_path
 
 
 class Blank:
@@ -64,13 +63,13 @@ def is_blank(value: Any) -> bool:
 
 
 def record(event: dict[str, Any]) -> None:
-    """Append ``event`` as one JSON line to the file named by :data:`RECORD_ENV`; do nothing when it is unset.
+    """Append ``event`` as one JSON line to the file named by ``LSTM_COURSE_GRADE_RECORD``; do nothing when it is unset.
 
     One ``write`` of one line in append mode, so records of a run that is killed part-way stay readable up to the last
     complete line. A failure to write is swallowed: grading must never break a learner's notebook.
     """
-    path = os.environ.get(RECORD_ENV, "").strip()
-    if not path:
+    path = grade_record_path()
+    if path is None:
         return
     try:
         line = json.dumps(event, default=str, ensure_ascii=True) + "\n"
