@@ -111,7 +111,7 @@ def train(
         callbacks.append(keras.callbacks.ModelCheckpoint(checkpoint, monitor="val_loss", save_best_only=True))
     line = None
     if shown == progress.LINE:
-        line = progress.keras_callback(label or model.name, patience=patience, verbose=shown)
+        line = progress.keras_callback(label or model.name, verbose=shown)
         callbacks.append(line)
     x, y = _xy(train_data)
     vx, vy = _xy(val_data)

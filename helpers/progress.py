@@ -3,8 +3,11 @@
 A unit of work is one model's training, one fold of a backtest, one model family, one tuner trial, one graded
 submission. While it runs, its line updates **in place**; when it ends, the line is replaced by one short summary::
 
-    lstm seed 1  ████████▍           epoch 12/≤50 · loss 0.0123 · val_loss 0.0145 · best epoch 9 · 00:08 elapsed, ≤00:25 left
-    lstm seed 1: stopped at epoch 17 of ≤50, best epoch 9 (val_loss 0.01412), 11.6 s
+    gru |██████▌   | 33/≤50 epochs · loss 0.000976 · val_loss 0.000496 · best epoch 33 · 00:41 elapsed, ≤00:16 left
+    gru: stopped at epoch 41 of ≤50, best epoch 36 (val_loss 0.0004873), 50.2 s
+
+(the first while it trains, the second after it: the same output, redrawn). A loop around several units has a line
+of its own above theirs, e.g. ``backtest |█████     | 1/2 folds · 01:05 elapsed, 00:52 left``.
 
 Where the line is drawn:
 
@@ -41,7 +44,7 @@ Examples, one per kind of call site::
     models.train(model, train_w, val_w, epochs=50, patience=8, label="fold 2, seed 1")
 
     # 2. a plain Keras fit: the same line as a callback (Keras' own log off)
-    line = progress.keras_callback("gru", patience=8)
+    line = progress.keras_callback("gru")
     model.fit(X, y, validation_data=(X_val, y_val), epochs=50, callbacks=[early_stopping, line], verbose=0)
     line.best_epoch, line.epochs_run, line.summary      # what the summary line said, as values
 
@@ -87,7 +90,7 @@ REDRAW_SECONDS = 0.2
 _DRAWN: list[Line] = []
 
 #: Width of the bar, in characters.
-BAR_WIDTH = 12
+BAR_WIDTH = 10
 
 
 def level(verbose: int | None = None, *, environ=None) -> int:
@@ -275,7 +278,8 @@ class Line:
         return self.start()
 
     def __exit__(self, kind, error, traceback) -> bool:
-        self.close(error)
+        # GeneratorExit: the loop over track() ended early (a break): an ordinary end, not a failure
+        self.close(None if isinstance(error, GeneratorExit) else error)
         return False
 
     # -- what it says ------------------------------------------------------------------------------------------------
@@ -376,22 +380,19 @@ def training_summary(
 _CALLBACK_CLASS = None
 
 
-def keras_callback(
-    desc: str, *, patience: int | None = None, monitor: str = "val_loss", verbose: int | None = None
-):
+def keras_callback(desc: str, *, monitor: str = "val_loss", verbose: int | None = None):
     """A Keras callback that draws one training line: ``epoch k/≤N``, the loss, the validation loss, the best epoch
     so far, elapsed time and at most how long is left; at the end, the summary line of :func:`training_summary`.
 
     It only reads the logs Keras hands every callback at the end of an epoch (no batch hooks, so Keras keeps its
     asynchronous batch loop), and changes nothing in the training. After ``fit`` it holds what the summary said:
-    ``epochs_run``, ``best_epoch`` (1-based), ``best`` (its ``monitor`` value), ``seconds`` and ``summary``.
-    ``patience`` (that of your EarlyStopping, if any) adds to the line the epoch at which training will stop unless
-    ``monitor`` improves. Pass ``verbose=0`` to fit, or Keras prints its own log as well.
+    ``epochs_run``, ``best_epoch`` (1-based), ``best`` (its ``monitor`` value, ``loss`` without validation data),
+    ``seconds`` and ``summary``. Pass ``verbose=0`` to fit, or Keras prints its own log as well.
     """
     global _CALLBACK_CLASS
     if _CALLBACK_CLASS is None:
         _CALLBACK_CLASS = _make_callback_class()
-    return _CALLBACK_CLASS(desc, patience=patience, monitor=monitor, verbose=verbose)
+    return _CALLBACK_CLASS(desc, monitor=monitor, verbose=verbose)
 
 
 def _make_callback_class():
@@ -400,9 +401,9 @@ def _make_callback_class():
     class TrainingLine(keras.callbacks.Callback):
         __doc__ = keras_callback.__doc__
 
-        def __init__(self, desc, *, patience=None, monitor="val_loss", verbose=None):
+        def __init__(self, desc, *, monitor="val_loss", verbose=None):
             super().__init__()
-            self.desc, self.patience, self.monitor = str(desc), patience, monitor
+            self.desc, self.monitor = str(desc), monitor
             self.verbose_level = level(verbose)
             self.line: Line | None = None
             self.epochs_run, self.best_epoch, self.best = 0, None, None
@@ -414,7 +415,7 @@ def _make_callback_class():
             self.line = Line(self.desc, cap, unit="epoch", upper_bound=True, verbose=self.verbose_level).start()
 
         def on_epoch_end(self, epoch, logs=None):
-            logs, cap = logs or {}, self.line.total
+            logs = logs or {}
             key = self.monitor if self.monitor in logs else "loss"
             value = logs.get(key)
             if value is not None and (self.best is None or value < self.best):
@@ -422,9 +423,6 @@ def _make_callback_class():
             numbers = {name: float(logs[name]) for name in ("loss", "val_loss") if name in logs}
             if self.best_epoch is not None:
                 numbers["best epoch"] = self.best_epoch
-                if self.patience is not None:  # EarlyStopping's rule: `patience` epochs without a new best
-                    stop = self.best_epoch + int(self.patience)
-                    numbers["early stop at"] = stop if cap is None else min(stop, cap)
             self.line.update(epoch + 1 - self.epochs_run, numbers)
             self.epochs_run = epoch + 1
 
