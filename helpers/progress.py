@@ -119,6 +119,13 @@ def frontend() -> str:
         return "plain"
 
 
+def _cell() -> int | None:
+    """The kernel's execution count (which cell runs now), or None outside a kernel."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
+    return getattr(shell, "execution_count", None)
+
+
 def write(text: str) -> None:
     """Print ``text`` as a line of standard output without tearing a live terminal bar apart (tqdm moves the bars
     below it). In a notebook or a log it is an ordinary ``print``."""
@@ -210,6 +217,7 @@ class Line:
         self._bar: _Bar | None = None
         self._started: float | None = None
         self._closed = False
+        self._cell: int | None = None
 
     # -- the life of a line --------------------------------------------------------------------------------------
     def start(self) -> Line:
@@ -220,6 +228,9 @@ class Line:
         where = frontend()
         if self.level == SILENT or where == "plain":
             return self
+        # A line left open by an interrupted cell (a bare Keras fit has no hook for it) is no outer line of ours.
+        self._cell = _cell()
+        _DRAWN[:] = [line for line in _DRAWN if line._cell == self._cell]
         bar_class = _NotebookBar if where == "notebook" else _TerminalBar
         self._bar = bar_class(
             total=self.total,

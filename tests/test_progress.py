@@ -125,6 +125,21 @@ def test_train_shows_one_summary_line_and_trains_exactly_as_without_it(plain, ca
     assert out.startswith(f"tiny lstm: ran all 3 epochs, best epoch {best} (val_loss ") and out.count("\n") == 1
 
 
+def test_an_interrupted_training_ends_its_line_with_where_it_stopped(plain, capsys):
+    import keras
+
+    def stop(epoch, logs):
+        if epoch == 1:
+            raise KeyboardInterrupt  # what the learner's "stop" button raises in the kernel
+
+    x, y = _data(n=32)
+    with pytest.raises(KeyboardInterrupt):
+        models.train(models.build_lstm(6, 1, units=2), (x, y), (x, y), epochs=5, verbose=1, label="tiny",
+                     callbacks=[keras.callbacks.LambdaCallback(on_epoch_end=stop)])
+    out = capsys.readouterr().out
+    assert out.startswith("tiny: stopped after 1 of ≤5 epochs, ") and out.endswith(" s (interrupted)\n")
+
+
 def test_train_verbose_2_prints_keras_log_and_smoke_mode_prints_nothing(plain, monkeypatch, capsys):
     x, y = _data(n=32)
     models.train(models.build_lstm(6, 1, units=2), (x, y), (x, y), epochs=2, verbose=2)
