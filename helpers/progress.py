@@ -187,8 +187,16 @@ class _TerminalBar(_Bar):
         write(summary)
 
 
-def _plural(count: int | float, unit: str) -> str:
-    return unit if count == 1 else f"{unit}s"
+def _plural(count: int | float, unit: str | tuple[str, str]) -> str:
+    """``unit`` for one, its plural otherwise: ``("series", "series")`` gives both forms; a plain word gets English's
+    regular plural (fold -> folds, family -> families, batch -> batches, epoch -> epochs)."""
+    if not isinstance(unit, str):
+        return unit[0] if count == 1 else unit[1]
+    if count == 1:
+        return unit
+    if unit.endswith("y") and unit[-2:-1] not in tuple("aeiou"):
+        return unit[:-1] + "ies"
+    return unit + ("es" if unit.endswith(("s", "x", "sh", "tch")) else "s")
 
 
 class Line:
@@ -198,17 +206,23 @@ class Line:
     ``level``; and set: ``summary`` (the text of the final line; None gives ``"desc: n units in s"``).
     """
 
+    def __deepcopy__(self, memo) -> Line:
+        # A line is one output on the screen: a copy (keras-tuner deep-copies the callbacks of every trial) draws on
+        # the same one.
+        return self
+
     def __init__(
         self,
         desc: str,
         total: int | None = None,
         *,
-        unit: str = "step",
+        unit: str | tuple[str, str] = "step",
         upper_bound: bool = False,
         verbose: int | None = None,
         summary: str | None = None,
     ):
-        self.desc, self.unit, self.upper_bound = str(desc), str(unit), bool(upper_bound)
+        self.desc, self.upper_bound = str(desc), bool(upper_bound)
+        self.unit = tuple(unit) if isinstance(unit, tuple) else str(unit)
         self.total = None if total is None else int(total)
         self.level = level(verbose)
         self.summary = summary
@@ -235,7 +249,6 @@ class Line:
         self._bar = bar_class(
             total=self.total,
             desc=self.desc,
-            unit=self.unit,
             leave=False,
             mininterval=REDRAW_SECONDS,
             miniters=1,
@@ -313,11 +326,12 @@ class Line:
         return f"{self.desc}: {self.n}{of} {_plural(self.total or self.n, self.unit)} in {self.seconds:.1f} s"
 
     def _format(self) -> str:
+        units = _plural(2, self.unit).replace("{", "{{").replace("}", "}}")
         if self.total is None:
-            return "{desc}: {n_fmt} {unit}s{numbers} · {elapsed} elapsed"
+            return f"{{desc}}: {{n_fmt}} {units}{{numbers}} · {{elapsed}} elapsed"
         bound = "≤" if self.upper_bound else ""
         return (
-            f"{{desc}} |{{bar:{BAR_WIDTH}}}| {{n_fmt}}/{bound}{{total_fmt}} {{unit}}s{{numbers}} · "
+            f"{{desc}} |{{bar:{BAR_WIDTH}}}| {{n_fmt}}/{bound}{{total_fmt}} {units}{{numbers}} · "
             f"{{elapsed}} elapsed, {bound}{{remaining}} left"
         )
 
@@ -332,7 +346,7 @@ def task(
     desc: str,
     total: int | None = None,
     *,
-    unit: str = "step",
+    unit: str | tuple[str, str] = "step",
     upper_bound: bool = False,
     verbose: int | None = None,
     summary: str | None = None,
@@ -352,7 +366,7 @@ def track(
     desc: str,
     *,
     total: int | None = None,
-    unit: str = "item",
+    unit: str | tuple[str, str] = "item",
     verbose: int | None = None,
 ) -> Iterator[Any]:
     """Yield ``items`` one by one with a line that advances after each: ``for fold in progress.track(folds,
@@ -391,7 +405,9 @@ def training_summary(
 _CALLBACK_CLASS = None
 
 
-def keras_callback(desc: str, *, monitor: str = "val_loss", verbose: int | None = None):
+def keras_callback(
+    desc: str, *, monitor: str = "val_loss", verbose: int | None = None, advance: Line | None = None
+):
     """A Keras callback that draws one training line: ``epoch k/≤N``, the loss, the validation loss, the best epoch
     so far, elapsed time and at most how long is left; at the end, the summary line of :func:`training_summary`.
 
@@ -399,11 +415,16 @@ def keras_callback(desc: str, *, monitor: str = "val_loss", verbose: int | None 
     asynchronous batch loop), and changes nothing in the training. After ``fit`` it holds what the summary said:
     ``epochs_run``, ``best_epoch`` (1-based), ``best`` (its ``monitor`` value, ``loss`` without validation data),
     ``seconds`` and ``summary``. Pass ``verbose=0`` to fit, or Keras prints its own log as well.
+
+    ``advance``: an outer line (from :func:`task`) that moves one step at the end of every fit, e.g. one tuner trial
+    per fit when keras-tuner runs the fits: ``with progress.task("tuner", total=20, unit="trial") as trials:
+    tuner.search(..., callbacks=[progress.keras_callback("trial", advance=trials)], verbose=0)``. keras-tuner copies
+    the callbacks of every trial; the copies draw a new line per trial and share the outer one.
     """
     global _CALLBACK_CLASS
     if _CALLBACK_CLASS is None:
         _CALLBACK_CLASS = _make_callback_class()
-    return _CALLBACK_CLASS(desc, monitor=monitor, verbose=verbose)
+    return _CALLBACK_CLASS(desc, monitor=monitor, verbose=verbose, advance=advance)
 
 
 def _make_callback_class():
@@ -412,9 +433,9 @@ def _make_callback_class():
     class TrainingLine(keras.callbacks.Callback):
         __doc__ = keras_callback.__doc__
 
-        def __init__(self, desc, *, monitor="val_loss", verbose=None):
+        def __init__(self, desc, *, monitor="val_loss", verbose=None, advance=None):
             super().__init__()
-            self.desc, self.monitor = str(desc), monitor
+            self.desc, self.monitor, self.advance = str(desc), monitor, advance
             self.verbose_level = level(verbose)
             self.line: Line | None = None
             self.epochs_run, self.best_epoch, self.best = 0, None, None
@@ -453,6 +474,8 @@ def _make_callback_class():
             if error is None:
                 self.line.summary = self.summary
             self.line.close(error)
+            if self.advance is not None and error is None:
+                self.advance.update(1)
             return self.summary
 
     return TrainingLine

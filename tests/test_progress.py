@@ -64,6 +64,17 @@ def test_summary_lines_say_what_ran_and_where_it_stopped(plain, capsys):
     assert len(lines) == 4
 
 
+def test_units_read_as_english(plain, capsys):
+    pairs = [("fold", "folds"), ("family", "families"), ("day", "days"), ("batch", "batches"), ("epoch", "epochs")]
+    for unit, plural in [*pairs, (("series", "series"), "series")]:
+        for _ in progress.track(range(2), "loop", unit=unit):
+            pass
+        assert capsys.readouterr().out.startswith(f"loop: 2 {plural} in ")
+    with progress.task("fit", total=5, unit="epoch", upper_bound=True, verbose=0) as line:
+        line.update(1)
+        assert line._format().startswith("{desc} |{bar:10}| {n_fmt}/≤{total_fmt} epochs{numbers} · {elapsed} ")
+
+
 def test_silent_levels_print_nothing(monkeypatch, capsys):
     monkeypatch.setenv(config.SMOKE_ENV, "1")
     for _ in progress.track(range(3), "backtest"):
@@ -107,6 +118,24 @@ def test_callback_counts_epochs_and_best_epoch_as_early_stopping_does(plain, cap
     assert line.line.total == 10 and line.line.n == len(val_loss)
     assert line.summary.startswith(f"tiny: stopped at epoch {len(val_loss)} of ≤10, best epoch {line.best_epoch} ")
     assert capsys.readouterr().out == line.summary + "\n"
+
+
+def test_a_copied_callback_shares_its_outer_line(plain, capsys):
+    import copy
+
+    import keras
+
+    x, y = _data(n=32)
+    with progress.task("tuner", total=2, unit="trial", verbose=1) as trials:
+        original = progress.keras_callback("trial", verbose=1, advance=trials)
+        for _ in range(2):  # as keras-tuner runs its trials: a deep copy of the callbacks for every fit
+            callback = copy.deepcopy(original)
+            assert callback.advance is trials
+            model = models.build_lstm(6, 1, units=2)
+            model.fit(x, y, validation_data=(x, y), epochs=1, verbose=0, callbacks=[callback])
+    assert trials.n == 2
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["trial", "trial", "tuner"] and keras.__version__
 
 
 def test_train_shows_one_summary_line_and_trains_exactly_as_without_it(plain, capsys):
