@@ -109,7 +109,12 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="lab_screenshots_") as tmp:
         work = Path(tmp) / "lab"
         work.mkdir()
-        shutil.copy(args.notebook, work / args.notebook.name)
+        nb = json.loads(args.notebook.read_text(encoding="utf-8"))
+        # Without a kernelspec JupyterLab asks which kernel to start, and nobody is there to answer.
+        nb.setdefault("metadata", {}).setdefault(
+            "kernelspec", {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+        )
+        (work / args.notebook.name).write_text(json.dumps(nb), encoding="utf-8")
         lab_port, cdp_port, token = _free_port(), _free_port(), secrets.token_hex(16)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
         env[SMOKE_ENV] = "1" if args.smoke else "0"
