@@ -52,14 +52,19 @@ Examples, one per kind of call site::
     for fold in progress.track(folds, "backtest", unit="fold", verbose=verbose):
         models.train(..., label=f"fold {fold}", verbose=verbose)   # nested: one line per model below it
 
-    # 4. a unit of work with its own numbers (a tuner trial, an interval method), and its own summary
-    with progress.task("tuner", total=20, unit="trial", verbose=verbose) as line:
-        for trial in trials:
+    # 4. a unit of work with its own numbers (an interval method, a loop of your own), and its own summary
+    with progress.task("split conformal", total=len(alphas), unit="level", verbose=verbose) as line:
+        for alpha in alphas:
             ...
-            line.update(1, best_val_loss=f"{best:.4g}")   # advance one trial; named numbers shown on the line
-        line.summary = f"tuner: {line.n} trials, best val_loss {best:.4g}, {line.seconds:.0f} s"
+            line.update(1, coverage=covered)            # advance one step; named numbers shown on the line
+        line.summary = f"split conformal: {line.n} levels, coverage {covered:.3f}, {line.seconds:.1f} s"
 
-    # 5. a line of text that must not tear a terminal bar apart (e.g. one verdict per graded submission)
+    # 5. keras-tuner runs the fits: a line per trial, and an outer line that each finished fit advances
+    with progress.task("tuner", total=max_trials, unit="trial", verbose=verbose) as trials:
+        tuner.search(X, y, validation_data=(X_val, y_val), epochs=30, verbose=0,
+                     callbacks=[early_stopping, progress.keras_callback("trial", verbose=verbose, advance=trials)])
+
+    # 6. a line of text that must not tear a terminal bar apart (e.g. one verdict per graded submission)
     progress.write("submission 3: 6 of 6 correct")
 
 Nested lines (a fold's line above its models' lines) each end as their own summary line. If the block raises (or
