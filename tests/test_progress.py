@@ -106,7 +106,7 @@ def test_callback_counts_epochs_and_best_epoch_as_early_stopping_does(plain, cap
 
     x, y = _data()
     keras.utils.set_random_seed(0)
-    model = models.build_lstm(6, 1, units=4, learning_rate=0.02)
+    model = models.build_model("dense", 6, 1, units=4, learning_rate=0.02)
     line = progress.keras_callback("tiny", verbose=1)
     # Validating on the negated target: the better the fit, the worse val_loss, so training stops early.
     history = models.train(model, (x, y), (x, -y), epochs=10, patience=2, verbose=0, callbacks=[line])
@@ -131,7 +131,7 @@ def test_a_copied_callback_shares_its_outer_line(plain, capsys):
         for _ in range(2):  # as keras-tuner runs its trials: a deep copy of the callbacks for every fit
             callback = copy.deepcopy(original)
             assert callback.advance is trials
-            model = models.build_lstm(6, 1, units=2)
+            model = models.build_model("dense", 6, 1, units=2)
             model.fit(x, y, validation_data=(x, y), epochs=1, verbose=0, callbacks=[callback])
     assert trials.n == 2
     lines = capsys.readouterr().out.splitlines()
@@ -145,13 +145,13 @@ def test_train_shows_one_summary_line_and_trains_exactly_as_without_it(plain, ca
     weights = {}
     for verbose in (0, 1):
         keras.utils.set_random_seed(1)
-        model = models.build_lstm(6, 1, units=4)
-        history = models.train(model, (x, y), (x, y), epochs=3, patience=5, verbose=verbose, label="tiny lstm")
+        model = models.build_model("dense", 6, 1, units=4)
+        history = models.train(model, (x, y), (x, y), epochs=3, patience=5, verbose=verbose, label="tiny model")
         weights[verbose] = model.get_weights()
     assert all(np.array_equal(a, b) for a, b in zip(weights[0], weights[1], strict=True))
     best = int(np.argmin(history.history["val_loss"])) + 1
     out = capsys.readouterr().out
-    assert out.startswith(f"tiny lstm: ran all 3 epochs, best epoch {best} (val_loss ") and out.count("\n") == 1
+    assert out.startswith(f"tiny model: ran all 3 epochs, best epoch {best} (val_loss ") and out.count("\n") == 1
 
 
 def test_an_interrupted_training_ends_its_line_with_where_it_stopped(plain, capsys):
@@ -163,7 +163,7 @@ def test_an_interrupted_training_ends_its_line_with_where_it_stopped(plain, caps
 
     x, y = _data(n=32)
     with pytest.raises(KeyboardInterrupt):
-        models.train(models.build_lstm(6, 1, units=2), (x, y), (x, y), epochs=5, verbose=1, label="tiny",
+        models.train(models.build_model("dense", 6, 1, units=2), (x, y), (x, y), epochs=5, verbose=1, label="tiny",
                      callbacks=[keras.callbacks.LambdaCallback(on_epoch_end=stop)])
     out = capsys.readouterr().out
     assert out.startswith("tiny: stopped after 1 of ≤5 epochs, ") and out.endswith(" s (interrupted)\n")
@@ -171,12 +171,12 @@ def test_an_interrupted_training_ends_its_line_with_where_it_stopped(plain, caps
 
 def test_train_verbose_2_prints_keras_log_and_smoke_mode_prints_nothing(plain, monkeypatch, capsys):
     x, y = _data(n=32)
-    models.train(models.build_lstm(6, 1, units=2), (x, y), (x, y), epochs=2, verbose=2)
+    models.train(models.build_model("dense", 6, 1, units=2), (x, y), (x, y), epochs=2, verbose=2)
     out = capsys.readouterr().out
     assert "Epoch 1/2" in out and "Epoch 2/2" in out and "val_loss" in out
     assert "ran all" not in out
     monkeypatch.setenv(config.SMOKE_ENV, "1")
-    models.train(models.build_lstm(6, 1, units=2), (x, y), (x, y), epochs=2)
+    models.train(models.build_model("dense", 6, 1, units=2), (x, y), (x, y), epochs=2)
     assert capsys.readouterr() == ("", "")
 
 
@@ -199,8 +199,8 @@ NOTEBOOK_CELLS = [
     import numpy as np
     from helpers import models
     x = np.random.default_rng(0).normal(size=(64, 6, 1)).astype("float32")
-    history = models.train(models.build_lstm(6, 1, units=2), (x, x[:, -1, 0]), (x, x[:, -1, 0]), epochs=4,
-                           verbose=1, label="tiny lstm")
+    history = models.train(models.build_model("dense", 6, 1, units=2), (x, x[:, -1, 0]), (x, x[:, -1, 0]), epochs=4,
+                           verbose=1, label="tiny model")
     """,
 ]
 
@@ -229,14 +229,14 @@ def test_a_saved_notebook_keeps_only_the_summary_lines(tmp_path):
     live = [u for u in client.updates if "elapsed" in u]
     assert any(u.startswith("backtest |") and "/4 folds" in u for u in live), live
     assert any("tuner |" in u and "best val loss 0.5" in u for u in live), live
-    assert any(u.startswith("tiny lstm |") and "/≤4 epochs · loss " in u and "best epoch" in u for u in live), live
+    assert any(u.startswith("tiny model |") and "/≤4 epochs · loss " in u and "best epoch" in u for u in live), live
 
     # What is saved: the prints, and one plain-text summary line per unit of work, nothing else.
     first, second = ([(o.output_type, o.get("text") or o.data["text/plain"]) for o in c.outputs] for c in nb.cells)
     assert [kind for kind, _ in first] == ["stream", "display_data", "display_data", "stream"]
     assert first[1][1].startswith("backtest: 4 folds in ") and first[2][1].startswith("tuner: 2 trials in ")
     summaries = [text for kind, text in second if kind == "display_data"]
-    assert len(summaries) == 1 and summaries[0].startswith("tiny lstm: ran all 4 epochs, best epoch ")
+    assert len(summaries) == 1 and summaries[0].startswith("tiny model: ran all 4 epochs, best epoch ")
     for cell in nb.cells:
         for output in cell.outputs:
             if output.output_type == "display_data":
