@@ -77,18 +77,28 @@ def train(
     patience: int = 8,
     checkpoint: str | Path | None = None,
     shuffle: bool = True,
-    verbose: int = 0,
+    verbose: int | None = None,
+    label: str | None = None,
     callbacks: Sequence[Any] = (),
 ):
     """Fit with validation monitoring, early stopping on ``val_loss`` (best weights restored) and an optional
     ``.keras`` checkpoint of the best epoch. Data: :class:`Windows`, ``(X, y)`` or a ``tf.data.Dataset``.
     ``callbacks`` adds Keras callbacks of your own, e.g. :func:`epoch_timer`.
 
+    What you see (:mod:`helpers.progress`): with ``verbose=1`` one line, named ``label`` (default: the model's
+    name), that updates in place every epoch (epoch k of at most ``epochs``, loss, validation loss, best epoch,
+    elapsed time, at most how long is left) and ends as one summary line, e.g. ``lstm: stopped at epoch 17 of ≤50,
+    best epoch 9 (val_loss 0.01412), 11.6 s``; ``verbose=2`` prints Keras' own log instead, one line per epoch;
+    ``verbose=0`` nothing. The default ``None`` is 1, and 0 in smoke mode. The display never changes the training.
+
     Shuffling the order of training *windows* is safe (each window carries its own past) and helps SGD; the split
     itself stays chronological.
     """
     import keras
 
+    from helpers import progress
+
+    shown = progress.level(verbose)
     callbacks = [
         keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True),
         *callbacks,
@@ -99,12 +109,21 @@ def train(
             raise CourseError(f"Keras 3 saves whole models as '.keras' files; got {checkpoint.name!r}.")
         checkpoint.parent.mkdir(parents=True, exist_ok=True)
         callbacks.append(keras.callbacks.ModelCheckpoint(checkpoint, monitor="val_loss", save_best_only=True))
+    line = None
+    if shown == progress.LINE:
+        line = progress.keras_callback(label or model.name, verbose=shown)
+        callbacks.append(line)
     x, y = _xy(train_data)
     vx, vy = _xy(val_data)
-    kwargs = dict(epochs=epochs, callbacks=callbacks, verbose=verbose)
-    if y is None:  # a Dataset is already batched; Keras warns if asked to shuffle one
-        return model.fit(x, validation_data=vx, shuffle=False, **kwargs)
-    return model.fit(x, y, validation_data=(vx, vy), batch_size=batch_size, shuffle=shuffle, **kwargs)
+    kwargs = dict(epochs=epochs, callbacks=callbacks, verbose=2 if shown == progress.KERAS_LOG else 0)
+    try:
+        if y is None:  # a Dataset is already batched; Keras warns if asked to shuffle one
+            return model.fit(x, validation_data=vx, shuffle=False, **kwargs)
+        return model.fit(x, y, validation_data=(vx, vy), batch_size=batch_size, shuffle=shuffle, **kwargs)
+    except BaseException as error:  # an interrupted kernel included: the line says where training stopped
+        if line is not None:
+            line.finish(error)
+        raise
 
 
 def predict(model, data, batch_size: int = 512) -> np.ndarray:
