@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def plain(monkeypatch):
     """Full mode, output captured: no live line, only summary lines on standard output."""
     monkeypatch.setenv(config.SMOKE_ENV, "0")
-    monkeypatch.setattr(progress, "frontend", lambda: "plain")
+    monkeypatch.setattr(progress.display, "frontend", lambda: "plain")
 
 
 def test_level_defaults_to_the_line_and_to_silence_in_smoke_mode():
@@ -86,7 +86,7 @@ def test_silent_levels_print_nothing(monkeypatch, capsys):
 
 
 def test_terminal_draws_tqdm_bar_on_stderr_and_the_summary_on_stdout(monkeypatch, capsys):
-    monkeypatch.setattr(progress, "frontend", lambda: "terminal")
+    monkeypatch.setattr(progress.display, "frontend", lambda: "terminal")
     with progress.task("fold 2", total=3, unit="epoch", upper_bound=True, verbose=1) as line:
         line.update(1, {"loss": 0.51234, "val_loss": 0.25})
         line.show()  # redraw now: tqdm redraws at most every progress.REDRAW_SECONDS

@@ -1,76 +1,5 @@
-"""Progress a learner can see: one line per unit of work, live while it runs, one summary line when it ends.
-
-A unit of work is one model's training, one fold of a backtest, one model family, one tuner trial, one graded
-submission. While it runs, its line updates **in place**; when it ends, the line is replaced by one short summary::
-
-    gru |██████▌   | 33/≤50 epochs · loss 0.000976 · val_loss 0.000496 · best epoch 33 · 00:41 elapsed, ≤00:16 left
-    gru: stopped at epoch 41 of ≤50, best epoch 36 (val_loss 0.0004873), 50.2 s
-
-(the first while it trains, the second after it: the same output, redrawn). A loop around several units has a line
-of its own above theirs, e.g. ``backtest |█████     | 1/2 folds · 01:05 elapsed, 00:52 left``.
-
-Where the line is drawn:
-
-- **in a Jupyter kernel** (JupyterLab, Jupyter Notebook, Colab, VS Code): through an IPython display handle
-  (``display(..., display_id=True)``, then ``handle.update(...)``). The front end redraws the same output in place,
-  and a saved notebook (nbclient, ``tools/run_notebooks.py``, Jupyter's own save) holds only the output's last state:
-  the summary line, about 200 bytes. No widget, so no widget state lands in the notebook.
-- **in a terminal** (standard error is a TTY): tqdm's ordinary bar on standard error, erased when the unit ends; the
-  summary line goes to standard output.
-- **anywhere else** (output piped to a file, pytest capturing it): no live line; the summary line on standard output.
-
-The drawing, the rate and the time estimate are tqdm's (``tqdm.std.tqdm``); this module only routes its line and
-writes the summaries. Early stopping makes the epoch count an upper bound, so a model's line says ``≤ N`` epochs and
-``≤`` the time left.
-
-How much you see, the ``verbose`` switch that every caller passes through:
-
-- ``None`` (the default everywhere): ``1``, but ``0`` in smoke mode (:func:`helpers.config.smoke_mode`), so the
-  tests' outputs stay short and stable;
-- ``0``: nothing;
-- ``1``: the live line, then the summary line;
-- ``2``: for :func:`helpers.models.train`, Keras' own log, one line per epoch, instead of the course's line; for
-  :func:`task` and :func:`track`, the same as ``1``.
-
-Resolve it once with :func:`level` and pass the caller's ``verbose`` on unchanged, so that ``None`` keeps meaning
-"the default for this mode". A cell marked ``# NBVAL_CHECK_OUTPUT`` must not show a summary line (it holds timings
-and is absent in smoke mode): pass ``verbose=0`` there, or keep the training in an unchecked cell.
-
-Examples, one per kind of call site::
-
-    from helpers import models, progress
-
-    # 1. one model: models.train draws the line itself; label= names it (default: the model's name)
-    models.train(model, train_w, val_w, epochs=50, patience=8, label="fold 2, seed 1")
-
-    # 2. a plain Keras fit: the same line as a callback (Keras' own log off)
-    line = progress.keras_callback("gru")
-    model.fit(X, y, validation_data=(X_val, y_val), epochs=50, callbacks=[early_stopping, line], verbose=0)
-    line.best_epoch, line.epochs_run, line.summary      # what the summary line said, as values
-
-    # 3. a loop over known items (folds, families, submissions): one line for the whole loop
-    for fold in progress.track(folds, "backtest", unit="fold", verbose=verbose):
-        models.train(..., label=f"fold {fold}", verbose=verbose)   # nested: one line per model below it
-
-    # 4. a unit of work with its own numbers (an interval method, a loop of your own), and its own summary
-    with progress.task("split conformal", total=len(alphas), unit="level", verbose=verbose) as line:
-        for alpha in alphas:
-            ...
-            line.update(1, coverage=covered)            # advance one step; named numbers shown on the line
-        line.summary = f"split conformal: {line.n} levels, coverage {covered:.3f}, {line.seconds:.1f} s"
-
-    # 5. keras-tuner runs the fits: a line per trial, and an outer line that each finished fit advances
-    with progress.task("tuner", total=max_trials, unit="trial", verbose=verbose) as trials:
-        tuner.search(X, y, validation_data=(X_val, y_val), epochs=30, verbose=0,
-                     callbacks=[early_stopping, progress.keras_callback("trial", verbose=verbose, advance=trials)])
-
-    # 6. a line of text that must not tear a terminal bar apart (e.g. one verdict per graded submission)
-    progress.write("submission 3: 6 of 6 correct")
-
-Nested lines (a fold's line above its models' lines) each end as their own summary line. If the block raises (or
-the learner interrupts the kernel), the line still ends as a summary that says where it stopped, and the exception
-goes on.
-"""
+"""The lines of :mod:`helpers.progress`: where they are drawn (a notebook display handle, a terminal bar, or only
+the summary), the ``verbose`` levels, and the generic :func:`task` and :func:`track`."""
 
 from __future__ import annotations
 
@@ -192,7 +121,7 @@ class _TerminalBar(_Bar):
         write(summary)
 
 
-def _plural(count: int | float, unit: str | tuple[str, str]) -> str:
+def plural(count: int | float, unit: str | tuple[str, str]) -> str:
     """``unit`` for one, its plural otherwise: ``("series", "series")`` gives both forms; a plain word gets English's
     regular plural (fold -> folds, family -> families, batch -> batches, epoch -> epochs)."""
     if not isinstance(unit, str):
@@ -235,7 +164,7 @@ class Line:
         self._numbers: dict[str, Any] = {}
         self._bar: _Bar | None = None
         self._started: float | None = None
-        self._closed = False
+        self.closed = False
         self._cell: int | None = None
 
     # -- the life of a line --------------------------------------------------------------------------------------
@@ -291,9 +220,9 @@ class Line:
         """End the line: replace it by the summary line (printed at level 1 and 2); return the summary."""
         if self._started is None:
             self.start()
-        if self._closed:
+        if self.closed:
             return self.summary_text(error)
-        self._closed = True
+        self.closed = True
         text = self.summary_text(error)
         if self in _DRAWN:
             _DRAWN.remove(self)
@@ -323,15 +252,15 @@ class Line:
         if error is not None:
             why = "interrupted" if isinstance(error, KeyboardInterrupt) else type(error).__name__
             of = f" of {'≤' if self.upper_bound else ''}{self.total}" if self.total is not None else ""
-            units = _plural(self.total or self.n, self.unit)
+            units = plural(self.total or self.n, self.unit)
             return f"{self.desc}: stopped after {self.n}{of} {units}, {self.seconds:.1f} s ({why})"
         if self.summary is not None:
             return self.summary
         of = f" of {self.total}" if self.total is not None and self.n != self.total else ""
-        return f"{self.desc}: {self.n}{of} {_plural(self.total or self.n, self.unit)} in {self.seconds:.1f} s"
+        return f"{self.desc}: {self.n}{of} {plural(self.total or self.n, self.unit)} in {self.seconds:.1f} s"
 
     def _format(self) -> str:
-        units = _plural(2, self.unit).replace("{", "{{").replace("}", "}}")
+        units = plural(2, self.unit).replace("{", "{{").replace("}", "}}")
         if self.total is None:
             return f"{{desc}}: {{n_fmt}} {units}{{numbers}} · {{elapsed}} elapsed"
         bound = "≤" if self.upper_bound else ""
@@ -383,104 +312,3 @@ def track(
         for item in items:
             yield item
             line.update(1)
-
-
-def training_summary(
-    desc: str,
-    epochs_run: int,
-    cap: int | None,
-    best_epoch: int | None,
-    best: float | None,
-    monitor: str,
-    seconds: float,
-) -> str:
-    """The summary line of one model's training, e.g. ``"gru: stopped at epoch 17 of ≤50, best epoch 9
-    (val_loss 0.01412), 11.6 s"``. A best epoch at the cap adds that the model may not have converged."""
-    if cap is not None and epochs_run >= cap:
-        ran = f"ran all {epochs_run} {_plural(epochs_run, 'epoch')}"
-    else:
-        ran = f"stopped at epoch {epochs_run}" + (f" of ≤{cap}" if cap is not None else "")
-    best_text = f", best epoch {best_epoch} ({monitor} {best:.4g})" if best_epoch is not None else ""
-    text = f"{desc}: {ran}{best_text}, {seconds:.1f} s"
-    if cap is not None and best_epoch is not None and best_epoch >= cap:
-        text += "; still improving at the cap: allow more epochs"
-    return text
-
-
-_CALLBACK_CLASS = None
-
-
-def keras_callback(
-    desc: str, *, monitor: str = "val_loss", verbose: int | None = None, advance: Line | None = None
-):
-    """A Keras callback that draws one training line: ``epoch k/≤N``, the loss, the validation loss, the best epoch
-    so far, elapsed time and at most how long is left; at the end, the summary line of :func:`training_summary`.
-
-    It only reads the logs Keras hands every callback at the end of an epoch (no batch hooks, so Keras keeps its
-    asynchronous batch loop), and changes nothing in the training. After ``fit`` it holds what the summary said:
-    ``epochs_run``, ``best_epoch`` (1-based), ``best`` (its ``monitor`` value, ``loss`` without validation data),
-    ``seconds`` and ``summary``. Pass ``verbose=0`` to fit, or Keras prints its own log as well.
-
-    ``advance``: an outer line (from :func:`task`) that moves one step at the end of every fit, e.g. one tuner trial
-    per fit when keras-tuner runs the fits: ``with progress.task("tuner", total=20, unit="trial") as trials:
-    tuner.search(..., callbacks=[progress.keras_callback("trial", advance=trials)], verbose=0)``. keras-tuner copies
-    the callbacks of every trial; the copies draw a new line per trial and share the outer one.
-    """
-    global _CALLBACK_CLASS
-    if _CALLBACK_CLASS is None:
-        _CALLBACK_CLASS = _make_callback_class()
-    return _CALLBACK_CLASS(desc, monitor=monitor, verbose=verbose, advance=advance)
-
-
-def _make_callback_class():
-    import keras
-
-    class TrainingLine(keras.callbacks.Callback):
-        __doc__ = keras_callback.__doc__
-
-        def __init__(self, desc, *, monitor="val_loss", verbose=None, advance=None):
-            super().__init__()
-            self.desc, self.monitor, self.advance = str(desc), monitor, advance
-            self.verbose_level = level(verbose)
-            self.line: Line | None = None
-            self.epochs_run, self.best_epoch, self.best = 0, None, None
-            self.seconds, self.summary = 0.0, None
-
-        def on_train_begin(self, logs=None):
-            self.epochs_run, self.best_epoch, self.best, self.summary = 0, None, None, None
-            cap = (self.params or {}).get("epochs")
-            self.line = Line(self.desc, cap, unit="epoch", upper_bound=True, verbose=self.verbose_level).start()
-
-        def on_epoch_end(self, epoch, logs=None):
-            logs = logs or {}
-            key = self.monitor if self.monitor in logs else "loss"
-            value = logs.get(key)
-            if value is not None and (self.best is None or value < self.best):
-                self.best, self.best_epoch, self.monitor_used = float(value), epoch + 1, key
-            numbers = {name: float(logs[name]) for name in ("loss", "val_loss") if name in logs}
-            if self.best_epoch is not None:
-                numbers["best epoch"] = self.best_epoch
-            self.line.update(epoch + 1 - self.epochs_run, numbers)
-            self.epochs_run = epoch + 1
-
-        def on_train_end(self, logs=None):
-            self.finish()
-
-        def finish(self, error: BaseException | None = None) -> str | None:
-            """End the line (fit's end calls this; call it yourself if fit raised). Returns the summary."""
-            if self.line is None or self.line._closed:
-                return self.summary
-            self.seconds = self.line.seconds
-            cap = self.line.total
-            self.summary = training_summary(
-                self.desc, self.epochs_run, cap, self.best_epoch, self.best,
-                getattr(self, "monitor_used", self.monitor), self.seconds,
-            )
-            if error is None:
-                self.line.summary = self.summary
-            self.line.close(error)
-            if self.advance is not None and error is None:
-                self.advance.update(1)
-            return self.summary
-
-    return TrainingLine
