@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from helpers.evaluation import diebold_mariano, fold_bounds
 from helpers.exercises import lesson07
 from helpers.exercises.lesson07 import ____, q1, q2
+from helpers.forecasting import fold_bounds
+from helpers.metrics import diebold_mariano
 
 
 def _solution(exercise, name):
