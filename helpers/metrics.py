@@ -157,6 +157,7 @@ def direction_accuracy(actual_change, predicted_change, confidence: float = 0.95
     Days with no actual change are left out. Returns ``accuracy``, ``low``, ``high`` (the confidence interval),
     ``n`` and ``p_value`` (two-sided binomial test of "no better than a coin flip").
     """
+    confidence = checks.fraction(confidence, "confidence", "the level of the interval", example=0.95)
     a, p = _arrays(actual_change, predicted_change)
     keep = a != 0
     hits = int(np.sum(np.sign(a[keep]) == np.sign(p[keep])))

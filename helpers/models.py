@@ -126,6 +126,7 @@ def train(
 
 def predict(model, data, batch_size: int = 512) -> np.ndarray:
     """Predictions as float64; shape ``(n,)`` for a one-step model, ``(n, horizon)`` otherwise."""
+    batch_size = checks.positive_int(batch_size, "batch_size", "windows per prediction batch", example=512)
     x, _ = _xy(data)
     out = np.asarray(model.predict(x, batch_size=batch_size, verbose=0), dtype="float64")
     return out[:, 0] if out.ndim == 2 and out.shape[1] == 1 else out

@@ -23,7 +23,7 @@ import pandas as pd
 from sklearn.preprocessing import MinMaxScaler
 
 from helpers import checks
-from helpers.errors import PreprocessingError
+from helpers.errors import ArgumentError, PreprocessingError
 from helpers.gaps import fill_gaps, regular_grid
 
 __all__ = [
@@ -147,10 +147,12 @@ def chronological_split(frame: pd.DataFrame, train: float = 0.7, val: float = 0.
     date. Each part keeps at least one row; a frame too short for that raises :class:`PreprocessingError`.
     """
     validate_frame(frame, allow_nan=True)
-    if not (0 < train < 1 and 0 < val < 1 and train + val < 1):
-        raise PreprocessingError(
-            f"fractions must satisfy 0 < train, 0 < val and train + val < 1 (got train={train}, val={val}); "
-            "the test part is what remains."
+    train = checks.fraction(train, "train", "the share of rows that train, one of the split's fractions", example=0.7)
+    val = checks.fraction(val, "val", "the share of rows that validate, one of the split's fractions", example=0.15)
+    if train + val >= 1:
+        raise ArgumentError(
+            f"the split's fractions must satisfy train + val < 1 (got train={train}, val={val}): the test part is "
+            "what remains. Fix: e.g. train=0.7, val=0.15."
         )
     n = len(frame)
     n_train, n_val = int(round(n * train)), int(round(n * val))

@@ -480,6 +480,28 @@ OTHER_CASES = [
         ),
     ),
     (
+        "metrics.direction_accuracy",
+        metrics.direction_accuracy,
+        Case(
+            "a confidence in percent (scipy's words before)",
+            lambda f: f([1.0, -1.0, 2.0], [0.5, -0.2, -1.0], confidence=95),
+            ArgumentError,
+            (r"confidence is the level of the interval", r"0\.95"),
+            lambda msg: lambda f: f([1.0, -1.0, 2.0], [0.5, -0.2, -1.0], confidence=0.95),
+        ),
+    ),
+    (
+        "preprocessing.chronological_split",
+        preprocessing.chronological_split,
+        Case(
+            "fractions in percent",
+            lambda f: f(seattle(), train=70, val=15),
+            ArgumentError,
+            (r"train is the share of rows that train", r"got 70", r"train=0\.7"),
+            lambda msg: lambda f: f(seattle(), train=0.7, val=0.15),
+        ),
+    ),
+    (
         "conformal.conformal_interval",
         conformal.conformal_interval,
         Case(

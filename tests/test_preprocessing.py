@@ -34,9 +34,9 @@ def test_split_is_chronological_and_complete(frame):
     assert list(split.describe().index) == ["train", "val", "test"]
 
 
-@pytest.mark.parametrize("train,val", [(0.9, 0.2), (0.0, 0.5), (1.0, 0.1)])
+@pytest.mark.parametrize("train,val", [(0.9, 0.2), (0.0, 0.5), (1.0, 0.1), (70, 15)])
 def test_split_rejects_bad_fractions(frame, train, val):
-    with pytest.raises(PreprocessingError, match="fractions"):
+    with pytest.raises(ArgumentError, match="fractions.*Fix"):
         chronological_split(frame, train=train, val=val)
 
 
