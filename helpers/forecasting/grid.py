@@ -13,7 +13,7 @@ from helpers.forecasting.rate import Rate, working_index
 from helpers.gaps import nan_runs
 
 
-def regularize(frame: pd.DataFrame, columns: list[str], target: str, explicit: bool, dropped: dict, rate: Rate):
+def regularize(frame: pd.DataFrame, features: list[str], target: str, explicit: bool, dropped: dict, rate: Rate):
     """Put the frame on its regular grid (missing timestamps become NaN). With ``explicit=False`` (features=None) a
     feature with a gap too long to fill is skipped and recorded in ``dropped`` (it would cost windows); the target
     and named features keep theirs. Returns the frame (float64) and the columns kept."""
@@ -23,7 +23,7 @@ def regularize(frame: pd.DataFrame, columns: list[str], target: str, explicit: b
     if rate.freq is not None:
         regular = regular.asfreq(rate.freq)
     keep = []
-    for c in columns:
+    for c in features:
         longest = int(nan_runs(regular[c]).max()) if len(regular) else 0
         if longest > rate.fill_limit and not explicit and c != target:
             dropped[c] = f"gap too long to fill ({longest} steps; name it in features= to use it anyway)"

@@ -32,8 +32,8 @@ EXTRA_INPUTS = 3
 class Checked:
     """A frame that passed :func:`check`: on its regular grid, with the columns the models will use."""
 
-    data: pd.DataFrame  #: the target and the input columns, float64, on the rate's grid (gaps are NaN rows)
-    columns: list[str]  #: the input columns, the target first
+    frame: pd.DataFrame  #: the target and the input columns, float64, on the rate's grid (gaps are NaN rows)
+    features: list[str]  #: the input columns, the target first
     dropped: dict[str, str]  #: columns skipped (features=None only), with the reason
     rate: Rate  #: the sampling rate and its defaults
     horizon: int  #: steps ahead
@@ -207,14 +207,14 @@ def check_memory(n_rows: int, n_columns: int, lookback: int | None, rate: Rate, 
 def check(frame, target: str, features, horizon, lookback, *, copies: int = 1) -> Checked:
     """Every check that needs no split: the frame, the target and features, ``horizon`` and ``lookback``, the
     sampling rate, the memory bound (``copies``: how many splits will be windowed); then the regular grid."""
-    data, columns, dropped = select_columns(frame, target, features)
+    selected, columns, dropped = select_columns(frame, target, features)
     horizon = checks.positive_int(horizon, "horizon", "steps ahead")
     if lookback is not None:
         lookback = checks.positive_int(lookback, "lookback", "steps of history", example=14)
-    rate = infer_rate(data.index)
-    check_memory(grid_rows(data.index, rate), len(columns), lookback, rate, copies)
-    data, columns = regularize(data, columns, target, features is not None, dropped, rate)
-    return Checked(data, columns, dropped, rate, horizon, lookback)
+    rate = infer_rate(selected.index)
+    check_memory(grid_rows(selected.index, rate), len(columns), lookback, rate, copies)
+    regular, columns = regularize(selected, columns, target, features is not None, dropped, rate)
+    return Checked(regular, columns, dropped, rate, horizon, lookback)
 
 
 def grid_rows(index: pd.DatetimeIndex, rate: Rate) -> int:

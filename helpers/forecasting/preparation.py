@@ -138,7 +138,7 @@ def _windows(scaled: pd.DataFrame, names: list[str], start: int, end: int, lookb
 def prepare_split(checked: Checked, target: str, bounds: tuple[int, int, int], *, lookback: int, recipe: dict,
                   ) -> Prepared:
     """Fill, transform, scale and window one split of a checked frame (see the module docstring)."""
-    data, rate, horizon = checked.data, checked.rate, checked.horizon
+    data, rate, horizon = checked.frame, checked.rate, checked.horizon
     n_train, n_val_end, n_end = bounds
     if n_train - lookback - horizon < MIN_TRAIN_WINDOWS:
         raise too_few_rows(n_end, n_train, lookback, horizon, "in the first training part")
@@ -149,7 +149,7 @@ def prepare_split(checked: Checked, target: str, bounds: tuple[int, int, int], *
     _check_varies(values, bounds, target)
     train = filled[0]
     kinds = choose_transforms(train, lag=rate.autocorr_lag)
-    inputs, target_kind = model_inputs(frame, target, checked.columns, kinds, horizon)
+    inputs, target_kind = model_inputs(frame, target, checked.features, kinds, horizon)
     yearly = rate.kind == "daily" and (train.index[-1] - train.index[0]).days >= 365
     inputs = add_time_features(inputs, rate, yearly)
     names = [c for c in inputs.columns if c != CHANGE]
@@ -188,7 +188,7 @@ def prepare_split(checked: Checked, target: str, bounds: tuple[int, int, int], *
     )
     return Prepared(
         target=target, horizon=horizon, lookback=lookback, rate=rate, bounds=(n_train, n_val_end, n_end),
-        split=split, transforms={c: kinds[c] for c in checked.columns}, target_kind=target_kind,
+        split=split, transforms={c: kinds[c] for c in checked.features}, target_kind=target_kind,
         features=tuple(names), yearly=yearly, windows=windows, windows_dropped=dropped, scaler=scaler,
         series=values, dropped=dict(checked.dropped), recipe=dict(recipe),
     )
@@ -223,14 +223,14 @@ def prepare(
     pipeline makes of a frame (its rate, transforms, windows, the gaps it dropped) in a fraction of a second.
     """
     checked = check(frame, target, features, horizon, lookback)
-    bounds = single_split(len(checked.data))
+    bounds = single_split(len(checked.frame))
     n_train = bounds[0]
     lookback = checked.lookback
     if lookback is None:
         lookback = default_lookback(checked.rate, n_train, checked.horizon)
     if n_train - lookback - checked.horizon < MIN_TRAIN_WINDOWS:
         needed = rows_needed(checked.horizon, checked.lookback, checked.rate)
-        raise too_few_rows(len(checked.data), n_train, lookback, checked.horizon,
+        raise too_few_rows(len(checked.frame), n_train, lookback, checked.horizon,
                            f"in the training part ({SPLIT[0]:.0%})", needed)
     prepared = prepare_split(checked, target, bounds, lookback=lookback, recipe=recipe_for(checked.rate, smoke))
     _check_horizon_fits_test(prepared)
@@ -251,7 +251,7 @@ def prepare_folds(
     filled, transformed and scaled on its own training part (fold boundaries from :func:`fold_bounds`)."""
     folds_n = checks.positive_int(folds, "folds", "how many test blocks", example=4)
     checked = check(frame, target, features, horizon, lookback, copies=folds_n)
-    bounds = fold_bounds(len(checked.data), folds_n, checked.horizon)
+    bounds = fold_bounds(len(checked.frame), folds_n, checked.horizon)
     first_train = bounds[0][0]
     lookback = checked.lookback
     if lookback is None:

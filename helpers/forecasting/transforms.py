@@ -120,12 +120,12 @@ def to_level(last: np.ndarray, change: np.ndarray, kind: str) -> np.ndarray:
     return last * np.exp(change) if kind == "logdiff" else last + change
 
 
-def model_inputs(frame: pd.DataFrame, target: str, columns: list[str], kinds: dict[str, str], horizon: int):
+def model_inputs(frame: pd.DataFrame, target: str, features: list[str], kinds: dict[str, str], horizon: int):
     """The transformed inputs (and :data:`CHANGE`, the target's change over ``horizon``) of ``frame``."""
     target_kind = "logdiff" if kinds[target] == "logdiff" else "diff"
     inputs = pd.DataFrame(index=frame.index)
     with np.errstate(divide="ignore", invalid="ignore"):  # a log of a non-positive value is reported by check_finite
-        for c in columns:
+        for c in features:
             t = Transform(c, kinds[c])
             inputs[t.name] = t.apply(frame[c])
         if kinds[target] in ("level", "log"):
