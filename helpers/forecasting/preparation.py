@@ -135,8 +135,9 @@ def _windows(scaled: pd.DataFrame, names: list[str], start: int, end: int, lookb
     return w
 
 
-def prepare_split(checked: Checked, target: str, bounds: tuple[int, int, int], *, lookback: int, recipe: dict,
-                  ) -> Prepared:
+def prepare_split(
+    checked: Checked, target: str, bounds: tuple[int, int, int], *, lookback: int, recipe: dict
+) -> Prepared:
     """Fill, transform, scale and window one split of a checked frame (see the module docstring)."""
     data, rate, horizon = checked.frame, checked.rate, checked.horizon
     n_train, n_val_end, n_end = bounds
