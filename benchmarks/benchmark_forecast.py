@@ -3,9 +3,9 @@
 Not a test: it prints markdown tables and writes them to ``benchmarks/results.md``, in two sections that a run can
 replace one at a time:
 
-- **single split** (``--part single``): ``helpers.experiment.run_forecast`` per data set and seed: median and
+- **single split** (``--part single``): ``helpers.forecasting.run_forecast`` per data set and seed: median and
   [min, max] of each metric per model, the wall time of each call, and whether the course's targets are met;
-- **backtest** (``--part backtest``): ``helpers.evaluation.backtest`` per data set, 4 folds x 3 seeds: the pooled
+- **backtest** (``--part backtest``): ``helpers.forecasting.backtest`` per data set, 4 folds x 3 seeds: the pooled
   test skill of every model over the folds (the LSTM is the ensemble of the seeds), each seed's own pooled skill,
   and the Diebold-Mariano test of the LSTM against the best baseline.
 
@@ -18,7 +18,7 @@ BENCHMARK`` / ``END BENCHMARK`` (single split) and ``BEGIN BACKTEST`` / ``END BA
 
 Stocks are forecast on their ``Close`` and the weather snapshot on its ``tmax``, one day ahead; the glucose readings
 (5-minute steps) 30 minutes (6 steps) ahead. Every other setting is the pipeline's default for the data's rate
-(nothing here is tuned: the recipes are fixed in ``helpers.experiment``). The hourly traffic counts are
+(nothing here is tuned: the recipes are fixed in ``helpers.forecasting.recipes``). The hourly traffic counts are
 benchmarked with lesson 06's recipe in ``benchmarks/benchmark_sensors.py``.
 """
 
@@ -40,8 +40,7 @@ sys.path.insert(0, str(ROOT))
 import pandas as pd  # noqa: E402
 
 from helpers import data  # noqa: E402
-from helpers.evaluation import backtest  # noqa: E402
-from helpers.experiment import FULL_RECIPE, SMOKE_RECIPE, SUBDAILY_RECIPE, run_forecast  # noqa: E402
+from helpers.forecasting import FULL_RECIPE, SMOKE_RECIPE, SUBDAILY_RECIPE, backtest, run_forecast  # noqa: E402
 from helpers.notebook import quiet  # noqa: E402
 
 #: Target column and horizon (steps) per kind of data set.
@@ -84,33 +83,26 @@ def run(seeds: int, smoke: bool, only: list[str] | None = None) -> tuple[pd.Data
         label = _label(kind, name)
         for seed in range(seeds):
             started = time.perf_counter()
-            table = run_forecast(frame, target, horizon=horizon, seed=seed, smoke=smoke)
+            result = run_forecast(frame, target, horizon=horizon, seeds=seed, smoke=smoke)
             wall = time.perf_counter() - started
-            attrs = table.attrs
+            epochs = result.epochs.loc[seed]
             calls.append(
-                {
-                    "data": label,
-                    "seed": seed,
-                    "wall_s": wall,
-                    "epochs": attrs["epochs_run"],
-                    "best_epoch": attrs["best_epoch"],
-                }
+                {"data": label, "seed": seed, "wall_s": wall, "epochs": epochs["run"], "best_epoch": epochs["best"]}
             )
-            for model, values in table.iterrows():
+            for model, values in result.scores.iterrows():
                 rows.append(
                     {
                         "data": label,
                         "seed": seed,
                         "model": model,
                         **{m: values[m] for m in METRICS},
-                        "val_skill": attrs["validation"][model]["skill"],
+                        "val_skill": result.validation.loc[model, "skill"],
                     }
                 )
-            lstm = table.loc["lstm"]
+            scores = result.scores
             print(
-                f"{label:28s} seed {seed}: LSTM skill {lstm['skill']:+.4f} "
-                f"(linear {table.loc['linear', 'skill']:+.4f}), "
-                f"{attrs['epochs_run']} epochs, {wall:.1f} s",
+                f"{label:28s} seed {seed}: LSTM skill {scores.loc['lstm', 'skill']:+.4f} "
+                f"(linear {scores.loc['linear', 'skill']:+.4f}), {epochs['run']} epochs, {wall:.1f} s",
                 flush=True,
             )
     return pd.DataFrame(rows), pd.DataFrame(calls)
@@ -219,30 +211,27 @@ def run_backtests(folds: int, seeds: int, smoke: bool, only: list[str] | None = 
         target, horizon = TARGETS[kind]
         label = _label(kind, name)
         started = time.perf_counter()
-        table = backtest(frame, target, folds=folds, horizon=horizon, seeds=tuple(range(seeds)), smoke=smoke)
+        result = backtest(frame, target, folds=folds, horizon=horizon, seeds=tuple(range(seeds)), smoke=smoke)
         wall = time.perf_counter() - started
-        attrs = table.attrs
-        pooled = {m: v["skill"] for m, v in attrs["pooled"].items()}
-        seed_skills = [v["pooled_skill"] for v in attrs["seed_scores"].values()]
-        lstm_folds = table[table["model"] == "lstm"]["skill"].tolist()
-        linear_folds = table[table["model"] == "linear"]["skill"].tolist()
+        pooled = result.pooled["skill"].to_dict()
+        table = result.table
         rows.append(
             {
                 "data": label,
-                "test days": attrs["dm"]["n"],
+                "test days": result.dm.n,
                 **{f"skill {m}": pooled.get(m) for m in ("persistence", "climatology", "seasonal", "linear", "lstm")},
-                "lstm seeds": seed_skills,
-                "lstm folds": lstm_folds,
-                "linear folds": linear_folds,
-                "best baseline": attrs["dm"]["against"],
-                "dm": attrs["dm"]["statistic"],
-                "p": attrs["dm"]["p_value"],
-                "selected": attrs["selected"]["skill"],
-                "chosen": attrs["selected"]["models"],
+                "lstm seeds": result.seed_pooled_skill.tolist(),
+                "lstm folds": table[table["model"] == "lstm"]["skill"].tolist(),
+                "linear folds": table[table["model"] == "linear"]["skill"].tolist(),
+                "best baseline": result.dm.against,
+                "dm": result.dm.statistic,
+                "p": result.dm.p_value,
+                "selected": result.selected_skill,
+                "chosen": list(result.selected),
                 "wall_s": wall,
             }
         )
-        print(f"{label:40s} backtest: {attrs['dm']['said']} ({wall:.0f} s)", flush=True)
+        print(f"{label:40s} backtest: {result.dm.said} ({wall:.0f} s)", flush=True)
     return pd.DataFrame(rows)
 
 
@@ -391,7 +380,7 @@ def main(argv: list[str] | None = None) -> None:
                 f"Generated by `{command.strip()}` on {now}; mode: {mode}.",
                 _machine(tf, keras, load_before, load_after, total),
                 "",
-                "`helpers.evaluation.backtest(frame, target, folds, seeds)`: expanding training window, a validation "
+                "`helpers.forecasting.backtest(frame, target, folds, seeds)`: expanding training window, a validation "
                 "block before each test block (scikit-learn's `TimeSeriesSplit` with a gap), everything fitted per "
                 "fold on its training part. Skill pooled over all test blocks; `lstm` is the mean forecast of the "
                 "seeds' models (each seed's own pooled skill is listed); DM = Diebold-Mariano statistic of the LSTM "

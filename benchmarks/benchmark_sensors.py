@@ -21,7 +21,7 @@ skill per seed next to ridge on the same windows (``LinearBaseline``, its defaul
 the same validation windows: those that also have the reading before their first input (the 5-minute change needs
 it), so the skills are comparable. About 1 minute of CPU per variant and seed.
 
-The packaged pipeline (``helpers.experiment.run_forecast`` and ``helpers.evaluation.backtest``) on the glucose
+The packaged pipeline (``helpers.forecasting.run_forecast`` and ``helpers.forecasting.backtest``) on the glucose
 readings is benchmarked by ``benchmark_forecast.py`` (30 minutes ahead: one split over 3 seeds, and 4 folds x 3 seeds).
 """
 
@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from helpers import baselines, data, evaluation, metrics, models, preprocessing  # noqa: E402
+from helpers import baselines, data, metrics, models, preprocessing  # noqa: E402
 from helpers.notebook import setup  # noqa: E402
 
 
@@ -175,7 +175,7 @@ def run_one(spec: dict, seed: int, smoke: bool) -> dict:
 def score(spec: dict, row: dict, y_true: np.ndarray, forecasts: dict, horizon: int) -> dict:
     """The test scores of one run (or of the seed ensemble): RMSE and skill per model, DM of the LSTM against ridge."""
     table = metrics.compare(y_true, forecasts)
-    stat, p = evaluation.diebold_mariano(y_true - forecasts["lstm"], y_true - forecasts["ridge"], horizon=horizon)
+    stat, p = metrics.diebold_mariano(y_true - forecasts["lstm"], y_true - forecasts["ridge"], horizon=horizon)
     row = {**row, "dm_stat": stat, "dm_p": p}
     for name in forecasts:
         row[f"rmse {name}"] = table.loc[name, "rmse"]

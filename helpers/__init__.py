@@ -6,11 +6,19 @@ pandas but not TensorFlow, scikit-learn or matplotlib: the modules that need tho
 """
 
 from helpers.data import available_offline, find_stations, load_sensor, load_stock, load_traffic, load_weather
-from helpers.errors import CourseError, DataError, DataUnavailableError, PreprocessingError, SnapshotCorruptError
+from helpers.errors import (
+    ArgumentError,
+    CourseError,
+    DataError,
+    DataUnavailableError,
+    PreprocessingError,
+    SnapshotCorruptError,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ArgumentError",
     "CourseError",
     "DataError",
     "DataUnavailableError",

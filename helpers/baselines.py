@@ -97,3 +97,36 @@ class LinearBaseline:
 
     def predict(self, windows: Windows) -> np.ndarray:
         return self.model.predict(windows.X.reshape(len(windows), -1)).astype("float64")
+
+
+# --- ARIMA, the classical peer (lesson 07) -----------------------------------------------------------------------
+
+
+def arima_one_step(series, fit_end: int, *, order=(2, 1, 2), start: int | None = None) -> pd.Series:
+    """One-step-ahead ARIMA forecasts of ``series`` from position ``start`` (default ``fit_end``) to its end.
+
+    The model (statsmodels' ``ARIMA``) is fitted once, on ``series[:fit_end]`` only; its parameters stay fixed while
+    ``ARIMAResults.extend`` runs the Kalman filter over the later values, so each forecast uses every value up to
+    the day before it and nothing after, without refitting per step. Missing values are handled by the filter (it
+    forecasts through them). Returns a Series indexed by the forecast dates, named ``arima``.
+    """
+    import warnings
+
+    from statsmodels.tsa.arima.model import ARIMA
+
+    from helpers.errors import ArgumentError  # imported here: this section was appended to the module
+
+    values = pd.Series(series).astype("float64")
+    start = fit_end if start is None else start
+    if not 0 < fit_end <= start < len(values):
+        raise ArgumentError(
+            f"need 0 < fit_end <= start < len(series) (got fit_end={fit_end}, start={start}, {len(values)} values). "
+            "Fix: fit on the first part and forecast from its end, e.g. fit_end=len(series) // 2."
+        )
+    with warnings.catch_warnings():
+        # statsmodels warns about starting values and an index without a frequency; neither changes the forecasts.
+        warnings.simplefilter("ignore")
+        fitted = ARIMA(values.iloc[:fit_end].to_numpy(), order=order).fit()
+        later = fitted.extend(values.iloc[fit_end:].to_numpy())
+        predicted = np.asarray(later.predict(start=0, end=len(values) - fit_end - 1))
+    return pd.Series(predicted[start - fit_end :], index=values.index[start:], name="arima")

@@ -34,12 +34,14 @@ served from snapshots only).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from helpers import loading, providers, storage
 from helpers.errors import DataError
+from helpers.gaps import FieldMapping
 from helpers.loading import LIVE_DEFAULT_START, OFFLINE_ENV, Kind
 from helpers.storage import DATA_ENV, data_dir
 
@@ -49,6 +51,7 @@ __all__ = [
     "LIVE_DEFAULT_START",
     "OFFLINE_ENV",
     "STOCK_COLUMNS",
+    "SensorLimits",
     "WEATHER_COLUMNS",
     "available_offline",
     "data_dir",
@@ -95,6 +98,17 @@ KINDS: dict[str, Kind] = {
 
 #: A sensor's reporting range: a value at a limit means "at or beyond it" (a censored reading, kept as it is).
 SENSOR_LIMITS = {"glucose": (40.0, 400.0)}
+
+
+@dataclass(frozen=True, eq=False)
+class SensorLimits(FieldMapping):
+    """A sensor's reporting limits and how many readings sit at each (``frame.attrs["sensor_limits"]`` of
+    :func:`load_sensor`); it reads like a dict too (``limits["at_low"]``)."""
+
+    low: float  #: the lowest value the sensor reports; a reading there means "at or below"
+    high: float  #: the highest; a reading there means "at or above"
+    at_low: int  #: readings at the low limit
+    at_high: int  #: readings at the high limit
 
 
 # --- What is available offline ---------------------------------------------------------------------------------------
@@ -175,20 +189,20 @@ def load_weather(station: str, start: Any = None, end: Any = None, source: str =
     return _load("weather", station, start, end, source)
 
 
-def _on_grid(kind: str, name: Any, start: Any, end: Any) -> pd.DataFrame:
+def _on_grid(kind: str, name: Any, start: Any, end: Any, source: str) -> pd.DataFrame:
     """A sub-daily snapshot on its regular grid (gaps stay NaN), with what was merged in ``attrs``."""
-    from helpers import preprocessing  # imports scikit-learn, which `import helpers` must not
+    from helpers.gaps import regular_grid
 
-    frame = preprocessing.regular_grid(_load(kind, name, start, end, "offline"))
+    frame = regular_grid(_load(kind, name, start, end, source))
     name = KINDS[kind].clean_name(name)
     if name in SENSOR_LIMITS:
         low, high = SENSOR_LIMITS[name]
-        frame.attrs["sensor_limits"] = {"low": low, "high": high, "at_low": int((frame[name] <= low).sum()),
-                                        "at_high": int((frame[name] >= high).sum())}
+        frame.attrs["sensor_limits"] = SensorLimits(low, high, int((frame[name] <= low).sum()),
+                                                    int((frame[name] >= high).sum()))
     return frame
 
 
-def load_sensor(name: str = "glucose", start: Any = None, end: Any = None) -> pd.DataFrame:
+def load_sensor(name: str = "glucose", start: Any = None, end: Any = None, source: str = "auto") -> pd.DataFrame:
     """Sensor readings on a regular time grid, offline (the shipped snapshot; there is no live source).
 
     ``"glucose"``: a continuous glucose monitor worn by one person, 2010-03-24 to 2010-10-10, column ``glucose`` in
@@ -198,8 +212,10 @@ def load_sensor(name: str = "glucose", start: Any = None, end: Any = None) -> pd
     The snapshot holds the readings as the source gives them; here each goes to the nearest 5-minute mark, readings
     that share a mark (duplicated timestamps, pairs a minute apart) are averaged, and marks without a reading are
     NaN: **gaps are not filled**. ``frame.attrs["regular_grid"]`` reports what was moved and merged and the gaps
-    (see :func:`helpers.preprocessing.regular_grid`), ``frame.attrs["sensor_limits"]`` how many values sit at each
-    limit. ``start``/``end`` are inclusive (an ``end`` without a time of day includes that whole day).
+    (a :class:`~helpers.gaps.GridReport`), ``frame.attrs["sensor_limits"]`` how many values sit at each limit (a
+    :class:`SensorLimits`); both read like dicts too. ``start``/``end`` are inclusive (an ``end`` without a time of
+    day includes that whole day). ``source``: ``"auto"`` or ``"offline"`` (the same here: the snapshot);
+    ``"live"`` is an error, since there is no live source.
 
     Raises
     ------
@@ -210,17 +226,17 @@ def load_sensor(name: str = "glucose", start: Any = None, end: Any = None) -> pd
     SnapshotCorruptError
         The snapshot fails its checksum.
     """
-    return _on_grid("sensor", name, start, end)
+    return _on_grid("sensor", name, start, end, source)
 
 
-def load_traffic(name: str = "us_flights", start: Any = None, end: Any = None) -> pd.DataFrame:
+def load_traffic(name: str = "us_flights", start: Any = None, end: Any = None, source: str = "auto") -> pd.DataFrame:
     """Traffic counts on a regular time grid, offline (the shipped snapshot; there is no live source).
 
     ``"us_flights"``: US domestic flights that took off in each hour (column ``departures``), 2001-01-01 00:00 to
     2001-06-30 23:00, from the Bureau of Transportation Statistics. Times are the local clock times of the departure
-    airports (see ``data/README.md``). ``start``, ``end``, ``attrs`` and errors as in :func:`load_sensor`.
+    airports (see ``data/README.md``). ``start``, ``end``, ``source``, ``attrs`` and errors as in :func:`load_sensor`.
     """
-    return _on_grid("traffic", name, start, end)
+    return _on_grid("traffic", name, start, end, source)
 
 
 def find_stations(lat: float, lon: float, radius_km: float = 50, limit: int = 5) -> pd.DataFrame:

@@ -26,3 +26,9 @@ class SnapshotCorruptError(DataError):
 
 class PreprocessingError(CourseError):
     """The frame cannot be split, scaled or windowed as asked (NaNs, too short, bad columns, ...)."""
+
+
+class ArgumentError(CourseError):
+    """An argument has the wrong type or lies outside its range, whatever the function: a count that must be a
+    positive integer (``horizon``, ``lookback``, ``folds``, ``units``), a seed, a fraction such as ``coverage`` or
+    ``dropout``. :mod:`helpers.checks` raises it, with one message per kind of mistake."""

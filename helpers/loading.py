@@ -8,6 +8,7 @@ is available offline when nothing can serve it. The files themselves are read, c
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,14 +39,36 @@ _FIX = {
 }
 
 
+# A date written year first (2010-01-02, 2010/01/02, 20100102, with or without a time): year, month, day.
+_YEAR_FIRST = re.compile(r"\s*\d{4}([-/.]\d{1,2}[-/.]\d{1,2}|\d{4})([ T].*)?")
+
+
+def _check_unambiguous(value: str, what: str) -> None:
+    """Refuse a date string that reads differently month first and day first ('01/02/2010')."""
+    if _YEAR_FIRST.fullmatch(value):
+        return
+    try:
+        month_first, day_first = pd.Timestamp(value), pd.to_datetime(value, dayfirst=True)
+    except (ValueError, TypeError):
+        return  # not a date at all: said below
+    if month_first != day_first:
+        raise DataError(
+            f"{what}={value!r} is ambiguous: it reads as {month_first:%d %B %Y} (month first) or "
+            f"{day_first:%d %B %Y} (day first). Fix: write it year first, as ISO dates are: "
+            f"{what}='{month_first:%Y-%m-%d}' or {what}='{day_first:%Y-%m-%d}'."
+        )
+
+
 def _to_day(value: Any, what: str, keep_time: bool = False) -> pd.Timestamp | None:
     """Turn a user's ``start``/``end`` into a tz-naive midnight Timestamp (None stays None); a sub-daily series
-    (``keep_time``) keeps the time of day."""
+    (``keep_time``) keeps the time of day. A string that could be day first or month first is refused."""
     if value is None:
         return None
     if isinstance(value, (int, float, np.number)):
         # pd.Timestamp(2010) is 2010 nanoseconds after 1970, not the year 2010: refuse numbers outright.
         raise DataError(f"{what}={value!r} is a number, not a date: write it as a string, e.g. '{value}-01-01'.")
+    if isinstance(value, str):
+        _check_unambiguous(value, what)
     try:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError) as exc:
@@ -135,6 +158,13 @@ def load(kind: str, spec: Kind, name: Any, start: Any, end: Any, source: str) ->
     name = spec.clean_name(name)
     if source not in SOURCES:
         raise DataError(f"source={source!r} is not one of {', '.join(map(repr, SOURCES))}.")
+    if spec.download is None:  # served from the shipped snapshots only
+        if source == "live":
+            raise DataUnavailableError(
+                f"source='live': there is no live source for {kind} data; {name!r} ships with the course and is "
+                "served offline only. Fix: source='auto' (the default) or source='offline'."
+            )
+        source = "offline"
     if source != "offline" and config.offline():
         if source == "live":
             raise DataUnavailableError(

@@ -1,28 +1,65 @@
-"""Forecast metrics and the comparison table used by every lesson.
+"""Forecast metrics, the comparison table used by every lesson, and the Diebold-Mariano test.
 
 Skill against persistence, ``1 - RMSE_model / RMSE_persistence``, is the headline number: 0 means "no better than
 copying the last value", negative means worse, 1 would be a perfect forecast.
+
+**One rule for matching values**, in every function here: when every argument is a pandas Series, they are matched by
+their index (the dates they share, as :func:`compare` does and as ``actual - forecast`` does in pandas); otherwise
+they are matched by position and must have the same length. Two Series one day apart are therefore compared date by
+date, never row by row.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 from sklearn import metrics as skm
 
+from helpers import checks
 from helpers.errors import CourseError
 
 
-def _arrays(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
-    t = np.asarray(y_true, dtype="float64").ravel()
-    p = np.asarray(y_pred, dtype="float64").ravel()
-    if t.shape != p.shape:
-        raise CourseError(f"actual and forecast have different lengths ({t.size} vs {p.size}).")
-    if t.size == 0:
+def aligned(*values) -> list[np.ndarray]:
+    """The arguments as float arrays, matched by the rule of this module (Series by their index, else position).
+
+    A one-column DataFrame counts as the Series it holds. Series that share no label, arrays of different lengths or
+    no value at all are errors that say so.
+    """
+    values = tuple(v.iloc[:, 0] if isinstance(v, pd.DataFrame) and v.shape[1] == 1 else v for v in values)
+    if len(values) > 1 and all(isinstance(v, pd.Series) for v in values):
+        first = values[0].index
+        if not all(v.index.equals(first) for v in values[1:]):
+            if any(v.index.has_duplicates for v in values):
+                raise CourseError(
+                    "the Series have different indexes and one repeats a date, so they cannot be matched by date. "
+                    "Fix: keep one value per date, e.g. s = s[~s.index.duplicated(keep='last')]."
+                )
+            frame = pd.concat(list(values), axis=1, join="inner", ignore_index=True)
+            if frame.empty:
+                raise CourseError(
+                    "the Series share no date (index label), so there is nothing to compare. Fix: forecast the dates "
+                    "of the actual values, e.g. forecast.reindex(actual.index)."
+                )
+            values = tuple(frame[c] for c in frame.columns)
+    arrays = [np.asarray(v, dtype="float64").ravel() for v in values]
+    sizes = {a.size for a in arrays}
+    if len(sizes) > 1:
+        detail = " vs ".join(str(a.size) for a in arrays)
+        raise CourseError(
+            f"actual and forecast have different lengths ({detail}). Fix: pass values of the same dates (pandas "
+            "Series are matched by date)."
+        )
+    if not arrays or arrays[0].size == 0:
         raise CourseError("no values to evaluate.")
+    return arrays
+
+
+def _arrays(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
+    t, p = aligned(y_true, y_pred)
     if np.isnan(t).any() or np.isnan(p).any():
         raise CourseError(
             "actual or forecast contains NaN. Fix: evaluate on dates where both exist "
@@ -65,7 +102,9 @@ def r2(y_true, y_pred) -> float:
 
 
 def skill(y_true, y_pred, y_reference) -> float:
-    """``1 - RMSE(model) / RMSE(reference)``; the reference is usually persistence."""
+    """``1 - RMSE(model) / RMSE(reference)``; the reference is usually persistence. NaN when the reference is
+    perfect (its RMSE is 0: there is no error to improve on)."""
+    y_true, y_pred, y_reference = aligned(y_true, y_pred, y_reference)
     reference = rmse(y_true, y_reference)
     if reference == 0:
         return float("nan")
@@ -74,6 +113,8 @@ def skill(y_true, y_pred, y_reference) -> float:
 
 def evaluate(y_true, y_pred, y_reference=None) -> dict[str, float]:
     """All metrics of one forecast: mse, rmse, mae, mape, r2, and skill when a reference is given."""
+    if y_reference is not None:
+        y_true, y_pred, y_reference = aligned(y_true, y_pred, y_reference)
     out = {
         "mse": mse(y_true, y_pred),
         "rmse": rmse(y_true, y_pred),
@@ -116,6 +157,7 @@ def direction_accuracy(actual_change, predicted_change, confidence: float = 0.95
     Days with no actual change are left out. Returns ``accuracy``, ``low``, ``high`` (the confidence interval),
     ``n`` and ``p_value`` (two-sided binomial test of "no better than a coin flip").
     """
+    confidence = checks.fraction(confidence, "confidence", "the level of the interval", example=0.95)
     a, p = _arrays(actual_change, predicted_change)
     keep = a != 0
     hits = int(np.sum(np.sign(a[keep]) == np.sign(p[keep])))
@@ -133,8 +175,9 @@ def lag_correlation(actual: pd.Series, forecast: pd.Series, max_lag: int = 5) ->
     A forecast that is really "yesterday's value" correlates best at lag 1: ``forecast[t]`` matches ``actual[t-1]``.
     Computed on changes (first differences), where the tell is visible; price levels correlate at every lag.
     """
-    a = pd.Series(np.asarray(actual, dtype="float64")).diff()
-    f = pd.Series(np.asarray(forecast, dtype="float64")).diff()
+    actual, forecast = aligned(actual, forecast)
+    a = pd.Series(actual).diff()
+    f = pd.Series(forecast).diff()
     values = {lag: f.corr(a.shift(lag)) for lag in range(0, max_lag + 1)}
     return pd.Series(values, name="correlation").rename_axis("lag")
 
@@ -204,8 +247,7 @@ def pinball_loss(y_true, y_quantile, quantile: float) -> float:
     nine times as much as forecasts too high, so the best forecast sits above 90 % of the outcomes. For 0.5 it is
     half the mean absolute error. Computed by scikit-learn's ``mean_pinball_loss``; units are the target's.
     """
-    if isinstance(quantile, bool) or not isinstance(quantile, (int, float, np.floating)) or not 0 < quantile < 1:
-        raise CourseError(f"quantile must be a number strictly between 0 and 1 (e.g. 0.9), got {quantile!r}.")
+    quantile = checks.fraction(quantile, "quantile", "the level of the forecast quantile", example=0.9)
     t, q = _arrays(y_true, y_quantile)
     return float(skm.mean_pinball_loss(t, q, alpha=float(quantile)))
 
@@ -216,8 +258,9 @@ def coverage(y_true, lower, upper) -> float:
     An 80 % interval that means what it says covers about 0.80 of the actual values. A lower bound above its upper
     bound (crossed quantiles) is refused rather than silently counted as a miss.
     """
-    t, lo = _arrays(y_true, lower)
-    _, hi = _arrays(y_true, upper)
+    t, lo, hi = aligned(y_true, lower, upper)
+    if np.isnan(t).any() or np.isnan(lo).any() or np.isnan(hi).any():
+        raise CourseError("actual or an interval bound contains NaN. Fix: keep the dates where all three exist.")
     crossed = int(np.sum(lo > hi))
     if crossed:
         raise CourseError(
@@ -225,3 +268,62 @@ def coverage(y_true, lower, upper) -> float:
             "(np.sort(q, axis=1)) or use a model whose quantiles cannot cross."
         )
     return float(np.mean((t >= lo) & (t <= hi)))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The Diebold-Mariano test: is one forecast's lead over another larger than chance?
+# ----------------------------------------------------------------------------------------------------------------
+
+
+class DieboldMariano(NamedTuple):
+    """The result of :func:`diebold_mariano`; unpacks as ``statistic, p_value = ...``."""
+
+    statistic: float  #: negative: the first forecast has the smaller squared errors
+    p_value: float  #: two-sided: how often a difference at least this large appears by chance
+
+
+def diebold_mariano(errors_a, errors_b, horizon: int = 1) -> DieboldMariano:
+    """Diebold-Mariano test of equal accuracy of two forecasts of the same values, with the Harvey-Leybourne-Newbold
+    small-sample correction. Returns ``(statistic, p_value)``.
+
+    ``errors_a`` and ``errors_b`` are the forecast errors (actual - forecast) of two models on the same dates (two
+    Series are matched by date); ``horizon`` is how many steps ahead they forecast. The loss differential is the
+    squared-error difference ``d_t = e_a[t]**2 - e_b[t]**2``. Its long-run variance uses the autocovariances up to
+    lag ``horizon - 1`` (an ``h``-step forecast's errors overlap for ``h - 1`` steps), ``V = (gamma_0 + 2 * sum_k
+    gamma_k) / n``; the statistic ``mean(d) / sqrt(V)`` is multiplied by ``sqrt((n + 1 - 2h + h(h - 1) / n) / n)``
+    (Harvey, Leybourne and Newbold, 1997) and compared with Student's t with ``n - 1`` degrees of freedom (two-sided).
+
+    A **negative** statistic means ``a`` has the smaller squared errors; the p-value says how often a difference at
+    least this large would appear by chance if both forecasts were equally accurate. If the long-run variance comes
+    out non-positive (possible for ``horizon > 1`` on short samples), the lag-0 variance is used instead.
+
+    Two limits are answered exactly rather than by the formula (which would divide by zero): the same squared error
+    on every date gives ``(0.0, 1.0)``, no difference at all; a difference of the same size on every date (one model
+    worse by the same amount everywhere) gives ``(-inf, 0.0)`` or ``(+inf, 0.0)``: as strong as evidence gets, with
+    the sign saying which model is better.
+    """
+    horizon = checks.positive_int(horizon, "horizon", "steps ahead")
+    a, b = aligned(errors_a, errors_b)
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        raise CourseError("the errors hold NaN or infinite values. Fix: keep the dates where both models forecast.")
+    n = a.size
+    if n < 3 or n <= horizon:
+        raise CourseError(
+            f"the test needs more errors than the horizon and at least 3; got {n} errors for horizon {horizon}. Fix: "
+            "compare the models on more dates, or a shorter horizon."
+        )
+    d = a**2 - b**2
+    mean = d.mean()
+    centred = d - mean
+    gamma = [centred[k:] @ centred[: n - k] / n for k in range(horizon)]
+    variance = (gamma[0] + 2 * sum(gamma[1:])) / n
+    if variance <= 0:
+        variance = gamma[0] / n
+    if variance <= 0:
+        if mean == 0:  # the same squared error on every date: no difference at all
+            return DieboldMariano(0.0, 1.0)
+        return DieboldMariano(float(np.copysign(np.inf, mean)), 0.0)  # the same gap on every date
+    statistic = mean / np.sqrt(variance)
+    statistic *= np.sqrt((n + 1 - 2 * horizon + horizon * (horizon - 1) / n) / n)
+    p_value = 2 * stats.t.sf(abs(statistic), df=n - 1)
+    return DieboldMariano(float(statistic), float(p_value))

@@ -6,6 +6,10 @@ the same windows: :func:`build_model` builds each of :data:`FAMILIES` by name, :
 horizon=12)``), :func:`epoch_timer` measures seconds per epoch and :func:`cudnn_eligible` says whether a recurrent
 layer can run on the fused cuDNN kernel.
 
+``dropout`` means the same in every builder: ``None`` (the default) is the model's own choice, which is no dropout
+except in the two families named after it (``lstm_dropout``, ``lstm_recurrent_dropout``: :data:`DEFAULT_DROPOUT`);
+a number is the rate. (The defaults were kept so that every lesson prints the numbers it printed before.)
+
 The layer settings keep Keras' fast cuDNN kernel on a GPU: ``activation="tanh"``,
 ``recurrent_activation="sigmoid"``, ``recurrent_dropout=0``, ``unroll=False``, ``use_bias=True`` (the defaults).
 Dropout is applied by a separate ``Dropout`` layer between layers, which does not disable cuDNN.
@@ -20,8 +24,17 @@ from typing import Any
 
 import numpy as np
 
-from helpers.errors import CourseError
+from helpers import checks
+from helpers.errors import ArgumentError, CourseError
 from helpers.preprocessing import Windows
+
+#: The dropout rate of the families that are about dropout, when ``dropout=None``.
+DEFAULT_DROPOUT = 0.2
+
+
+def _dropout(dropout) -> float:
+    return 0.0 if dropout is None else checks.fraction(dropout, "dropout", "a fraction of units dropped", zero_ok=True,
+                                                        example=0.2)
 
 
 def build_lstm(
@@ -29,7 +42,7 @@ def build_lstm(
     n_features: int,
     *,
     units: int | tuple[int, ...] = 32,
-    dropout: float = 0.0,
+    dropout: float | None = None,
     horizon: int = 1,
     learning_rate: float = 1e-3,
     loss: str = "mse",
@@ -38,16 +51,18 @@ def build_lstm(
     """``Input(lookback, n_features) -> LSTM(units) [-> Dropout] -> Dense(horizon)``, compiled with Adam.
 
     ``units`` may be a tuple for stacked layers, e.g. ``(64, 32)``: every layer but the last returns sequences.
+    ``dropout``: a ``Dropout`` layer of that rate after each LSTM layer; ``None`` or 0: none.
     """
     import keras
 
-    stack = (units,) if isinstance(units, int) else tuple(units)
-    if not stack or any(int(u) != u or u < 1 for u in stack):
-        raise CourseError(f"units must be a positive integer or a tuple of them, got {units!r}.")
-    if not 0 <= dropout < 1:
-        raise CourseError(f"dropout is a fraction in [0, 1), got {dropout!r}.")
-    if lookback < 1 or n_features < 1 or horizon < 1:
-        raise CourseError("lookback, n_features and horizon must be positive integers.")
+    stack = (units,) if np.isscalar(units) else tuple(units)
+    if not stack:
+        raise ArgumentError(f"units must be a positive integer or a tuple of them, got {units!r}. Fix: e.g. units=32.")
+    stack = tuple(checks.positive_int(u, "units", "LSTM units per layer", example=32) for u in stack)
+    dropout = _dropout(dropout)
+    lookback = checks.positive_int(lookback, "lookback", "steps of history", example=14)
+    n_features = checks.positive_int(n_features, "n_features", "input columns")
+    horizon = checks.positive_int(horizon, "horizon", "steps ahead")
     model = keras.Sequential(name=name)
     model.add(keras.Input(shape=(int(lookback), int(n_features))))
     for i, size in enumerate(stack):
@@ -94,7 +109,9 @@ def train(
     Shuffling the order of training *windows* is safe (each window carries its own past) and helps SGD; the split
     itself stays chronological.
     """
-    import keras
+    epochs = checks.positive_int(epochs, "epochs", "passes over the training data", example=50)
+    batch_size = checks.positive_int(batch_size, "batch_size", "windows per gradient step", example=32)
+    import keras  # after the checks: a mistake is reported without waiting for TensorFlow
 
     from helpers import progress
 
@@ -128,6 +145,7 @@ def train(
 
 def predict(model, data, batch_size: int = 512) -> np.ndarray:
     """Predictions as float64; shape ``(n,)`` for a one-step model, ``(n, horizon)`` otherwise."""
+    batch_size = checks.positive_int(batch_size, "batch_size", "windows per prediction batch", example=512)
     x, _ = _xy(data)
     out = np.asarray(model.predict(x, batch_size=batch_size, verbose=0), dtype="float64")
     return out[:, 0] if out.ndim == 2 and out.shape[1] == 1 else out
@@ -154,12 +172,9 @@ FAMILIES = {
 }
 
 
-def _check_sizes(lookback: int, n_features: int, horizon: int, units: int, dropout: float) -> None:
+def _check_sizes(lookback: int, n_features: int, horizon: int, units: int) -> None:
     for label, value in (("lookback", lookback), ("n_features", n_features), ("horizon", horizon), ("units", units)):
-        if isinstance(value, bool) or int(value) != value or value < 1:
-            raise CourseError(f"{label} must be a positive integer, got {value!r}.")
-    if not 0 <= dropout < 1:
-        raise CourseError(f"dropout is a fraction in [0, 1), got {dropout!r}.")
+        checks.positive_int(value, label)
 
 
 def build_model(
@@ -169,22 +184,30 @@ def build_model(
     *,
     units: int = 32,
     horizon: int = 1,
-    dropout: float = 0.2,
+    dropout: float | None = None,
     learning_rate: float = 1e-3,
     loss: str = "mse",
 ):
     """One of :data:`FAMILIES` by name, compiled with Adam: ``Input(lookback, n_features) -> ... -> Dense(horizon)``.
 
     ``horizon > 1`` gives the *direct* multi-step model: one output per step ahead, all predicted at once.
-    ``dropout`` is used only by the two dropout families. Recurrent layers keep their defaults (tanh, sigmoid,
+    ``dropout`` is used only by the two dropout families (``None``: :data:`DEFAULT_DROPOUT`); giving it to another
+    family is an error, since it would change nothing. Recurrent layers keep their defaults (tanh, sigmoid,
     ``unroll=False``, ``use_bias=True``), which keep the cuDNN kernel on a GPU, except where the family is about
     ``recurrent_dropout``.
     """
-    import keras
-
     if family not in FAMILIES:
         raise CourseError(f"unknown model family {family!r}. Fix: pick one of {list(FAMILIES)}.")
-    _check_sizes(lookback, n_features, horizon, units, dropout)
+    _check_sizes(lookback, n_features, horizon, units)
+    uses_dropout = family in ("lstm_recurrent_dropout", "lstm_dropout")
+    if dropout is not None and not uses_dropout:
+        raise ArgumentError(
+            f"the family {family!r} has no dropout, so dropout={dropout!r} would change nothing. Fix: leave dropout= "
+            "out, or pick 'lstm_dropout' or 'lstm_recurrent_dropout'."
+        )
+    dropout = DEFAULT_DROPOUT if dropout is None else _dropout(dropout)
+    import keras  # after the checks: a mistake is reported without waiting for TensorFlow
+
     layers = keras.layers
     units, horizon = int(units), int(horizon)
     body = {
@@ -218,7 +241,7 @@ def build_encoder_decoder(
     ``Dense(1)`` applied at every step gives one number per step: output shape ``(batch, horizon)``."""
     import keras
 
-    _check_sizes(lookback, n_features, horizon, units, 0.0)
+    _check_sizes(lookback, n_features, horizon, units)
     layers = keras.layers
     model = keras.Sequential(
         [
@@ -259,7 +282,7 @@ def build_autoregressive(
     import keras
     from keras import ops
 
-    _check_sizes(lookback, n_features, horizon, units, 0.0)
+    _check_sizes(lookback, n_features, horizon, units)
     fed_back = {int(level_index)} | ({int(change_index)} if change_index is not None else set())
     if fed_back != set(range(int(n_features))):
         raise CourseError(

@@ -8,6 +8,9 @@ The order matters and is the point of the assignment's step 2:
    leaks the test period's range into training ("look-ahead bias").
 3. :func:`make_windows` / :func:`make_dataset` cut each split into (lookback, features) inputs and the target
    ``horizon`` steps later. Each split is windowed on its own, so no window straddles a boundary.
+
+Gaps come first: :func:`fill_gaps` (short gaps interpolated in time) and :func:`regular_grid` (sensor readings on a
+regular grid) live in :mod:`helpers.gaps` and are re-exported here, where the lessons call them.
 """
 
 from __future__ import annotations
@@ -19,7 +22,41 @@ import numpy as np
 import pandas as pd
 from sklearn.preprocessing import MinMaxScaler
 
-from helpers.errors import PreprocessingError
+from helpers import checks
+from helpers.errors import ArgumentError, PreprocessingError
+from helpers.gaps import fill_gaps, regular_grid
+
+__all__ = [
+    "Split",
+    "Windows",
+    "add_calendar_features",
+    "chronological_split",
+    "fill_gaps",
+    "fit_scaler",
+    "inverse_scale",
+    "make_dataset",
+    "make_windows",
+    "regular_grid",
+    "scale_split",
+    "validate_frame",
+]
+
+
+def _index_fix(index: pd.Index) -> str:
+    """How to turn ``index`` into a DatetimeIndex, for the message of :func:`validate_frame`."""
+    if isinstance(index, pd.PeriodIndex):
+        return "frame = frame.to_timestamp() (periods such as months become the timestamp of their first day)."
+    if (index.dtype == object or pd.api.types.is_string_dtype(index)) and len(index):
+        try:
+            pd.to_datetime(index[:5], format="ISO8601")
+        except (ValueError, TypeError):
+            pass
+        else:
+            return "the index holds dates as text: frame.index = pd.to_datetime(frame.index)."
+    return (
+        "frame = frame.set_index(pd.to_datetime(frame['date'])) (your date column), or load it with "
+        "helpers.load_stock / helpers.load_weather."
+    )
 
 
 def validate_frame(
@@ -36,9 +73,11 @@ def validate_frame(
     if not isinstance(frame, pd.DataFrame):
         raise PreprocessingError(f"expected a pandas DataFrame, got {type(frame).__name__}.")
     if not isinstance(frame.index, pd.DatetimeIndex):
+        raise PreprocessingError(f"the frame needs a DatetimeIndex (one row per date). Fix: {_index_fix(frame.index)}")
+    if frame.index.hasnans:
         raise PreprocessingError(
-            "the frame needs a DatetimeIndex (one row per date). Fix: frame = frame.set_index(pd.to_datetime("
-            "frame['date'])) or load it with helpers.load_stock / helpers.load_weather."
+            f"the index has {int(frame.index.isna().sum())} missing timestamp(s) (NaT). Fix: drop those rows, "
+            "frame = frame[frame.index.notna()], or restore their dates."
         )
     if frame.index.has_duplicates:
         dupes = frame.index[frame.index.duplicated()].unique()[:3]
@@ -78,89 +117,6 @@ def validate_frame(
     return frame
 
 
-def fill_gaps(frame: pd.DataFrame, *, limit: int | None = 7, freq: str | None = "D") -> pd.DataFrame:
-    """Put the frame on a regular calendar (``freq``) and fill gaps by time interpolation.
-
-    Missing dates become rows; gaps of at most ``limit`` consecutive values are interpolated linearly in time, and
-    leading/trailing gaps are filled from the nearest value. Longer gaps raise :class:`PreprocessingError` rather
-    than inventing weeks of weather. Stock prices are on a business-day calendar: pass ``freq=None`` to keep the
-    trading days as they are.
-    """
-    frame = frame.sort_index()
-    frame = frame[~frame.index.duplicated(keep="last")]
-    if freq is not None:
-        frame = frame.asfreq(freq)
-    numeric = frame.select_dtypes("number").astype("float64")
-    # A gap longer than `limit` would be interpolated only partly; check first so the caller gets a clear error.
-    if limit is not None:
-        for column in numeric.columns:
-            missing = numeric[column].isna()
-            runs = missing.groupby((~missing).cumsum()).sum()
-            if len(runs) and runs.max() > limit:
-                raise PreprocessingError(
-                    f"column {column!r} has a gap of {int(runs.max())} consecutive missing values, more than "
-                    f"limit={limit}. Fix: drop the column, shorten the date range, or pass a larger limit."
-                )
-    filled = numeric.interpolate(method="time", limit_area="inside").ffill().bfill()
-    return filled
-
-
-def regular_grid(frame: pd.DataFrame, step: str | pd.Timedelta | None = None) -> pd.DataFrame:
-    """Put readings on a regular time grid of ``step`` (inferred as the most common step when None).
-
-    Each reading goes to the nearest grid mark (a multiple of ``step`` since midnight), so it moves by at most half
-    a step; readings that land on the same mark (duplicated timestamps, two readings a minute apart) are averaged;
-    marks without a reading become ``NaN`` rows. Nothing is filled in: a gap stays a gap. What was done is
-    reported in ``result.attrs["regular_grid"]``: ``step``, ``readings``, ``duplicate_timestamps``, ``moved``
-    (readings whose time changed), ``merged`` (readings averaged into another's mark), ``marks``, ``missing``
-    (marks without a reading), ``gaps`` (runs of missing marks) and ``longest_gap``.
-    """
-    if isinstance(frame, pd.Series):
-        frame = frame.to_frame()
-    if not isinstance(frame, pd.DataFrame) or not isinstance(frame.index, pd.DatetimeIndex):
-        raise PreprocessingError("regular_grid needs a DataFrame with a DatetimeIndex of reading times.")
-    frame = frame.dropna(how="all").sort_index(kind="stable")
-    if frame.index.hasnans:
-        raise PreprocessingError("the index has missing timestamps (NaT). Fix: frame = frame[frame.index.notna()].")
-    non_numeric = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
-    if non_numeric:
-        raise PreprocessingError(f"column(s) {non_numeric} are not numeric. Fix: drop them before regular_grid.")
-    steps = frame.index.to_series().diff().dropna()
-    steps = steps[steps > pd.Timedelta(0)]
-    if step is None:
-        if steps.empty:
-            raise PreprocessingError(
-                "fewer than two distinct timestamps: no step to infer. Fix: pass step=, e.g. step='5min'."
-            )
-        step = steps.mode().iloc[0]
-    try:
-        step = pd.Timedelta(step)
-    except ValueError as exc:
-        raise PreprocessingError(f"step={step!r} is not a time step. Fix: e.g. step='5min' or step='1h'.") from exc
-    if step <= pd.Timedelta(0):
-        raise PreprocessingError(f"step must be positive, got {step}.")
-    marks = frame.index.round(step)
-    grouped = frame.groupby(marks).mean()
-    index = pd.date_range(grouped.index[0], grouped.index[-1], freq=step, name=frame.index.name)
-    out = grouped.reindex(index)
-    missing = out.isna().all(axis=1)
-    runs = missing.groupby((~missing).cumsum()).sum()
-    runs = runs[runs > 0]
-    label = pd.tseries.frequencies.to_offset(step).freqstr
-    out.attrs["regular_grid"] = {
-        "step": label,
-        "readings": int(len(frame)),
-        "duplicate_timestamps": int(frame.index.duplicated().sum()),
-        "moved": int((marks != frame.index).sum()),
-        "merged": int(len(frame) - len(grouped)),
-        "marks": int(len(out)),
-        "missing": int(missing.sum()),
-        "gaps": int(len(runs)),
-        "longest_gap": str(step * int(runs.max())) if len(runs) else "none",
-    }
-    return out
-
-
 @dataclass(frozen=True)
 class Split:
     """Three chronological parts of one frame."""
@@ -191,10 +147,12 @@ def chronological_split(frame: pd.DataFrame, train: float = 0.7, val: float = 0.
     date. Each part keeps at least one row; a frame too short for that raises :class:`PreprocessingError`.
     """
     validate_frame(frame, allow_nan=True)
-    if not (0 < train < 1 and 0 < val < 1 and train + val < 1):
-        raise PreprocessingError(
-            f"fractions must satisfy 0 < train, 0 < val and train + val < 1 (got train={train}, val={val}); "
-            "the test part is what remains."
+    train = checks.fraction(train, "train", "the share of rows that train, one of the split's fractions", example=0.7)
+    val = checks.fraction(val, "val", "the share of rows that validate, one of the split's fractions", example=0.15)
+    if train + val >= 1:
+        raise ArgumentError(
+            f"the split's fractions must satisfy train + val < 1 (got train={train}, val={val}): the test part is "
+            "what remains. Fix: e.g. train=0.7, val=0.15."
         )
     n = len(frame)
     n_train, n_val = int(round(n * train)), int(round(n * val))
@@ -266,13 +224,20 @@ class Windows:
     def __len__(self) -> int:
         return len(self.X)
 
-    def every(self, step: int) -> Windows:
+    def every(self, step: int, *, from_end: bool = False) -> Windows:
         """Every ``step``-th window (evenly thinned, in time order): a cheaper training set when neighbouring windows
-        overlap almost entirely, as 5-minute readings do."""
-        if int(step) != step or step < 1:
-            raise PreprocessingError(f"step must be a positive integer, got {step!r}.")
-        keep = slice(None, None, int(step))
+        overlap almost entirely, as 5-minute readings do. Counted from the first window, or with ``from_end=True``
+        back from the last one, so that the most recent window is always kept."""
+        step = checks.positive_int(step, "step", "keep every step-th window", example=2)
+        keep = np.arange(len(self))[::-step][::-1] if from_end else slice(None, None, step)
         return replace(self, X=self.X[keep], y=self.y[keep], origins=self.origins[keep], dates=self.dates[keep])
+
+    def last(self, steps: int) -> Windows:
+        """The same windows keeping only their last ``steps`` input steps (a shorter lookback on the same dates)."""
+        steps = checks.positive_int(steps, "steps", f"input steps to keep, at most the lookback {self.lookback}")
+        if steps > self.lookback:
+            raise PreprocessingError(f"steps={steps} is more than these windows' lookback ({self.lookback}).")
+        return replace(self, X=np.ascontiguousarray(self.X[:, -steps:, :]), lookback=steps)
 
     @property
     def last_target(self) -> np.ndarray:
@@ -283,22 +248,27 @@ class Windows:
 
 
 def _feature_list(frame: pd.DataFrame, features: Sequence[str] | str | None) -> list[str]:
-    """``features`` as a list: every column when None, one column when a string."""
+    """``features`` as a list: every column when None, one column when a string; an empty list is an error."""
     if features is None:
         return list(frame.columns)
-    return [features] if isinstance(features, str) else list(features)
+    features = [features] if isinstance(features, str) else list(features)
+    if not features:
+        raise PreprocessingError(
+            "features is empty: windows need at least one input column. Fix: features=None (every column) or the "
+            "names of the inputs, e.g. features=[target]."
+        )
+    return features
 
 
-def _check_window_args(n_rows: int, lookback: int, horizon: int) -> None:
-    if int(lookback) != lookback or lookback < 1:
-        raise PreprocessingError(f"lookback must be a positive integer, got {lookback!r}.")
-    if int(horizon) != horizon or horizon < 1:
-        raise PreprocessingError(f"horizon must be a positive integer, got {horizon!r}.")
+def _check_window_args(n_rows: int, lookback: int, horizon: int) -> tuple[int, int]:
+    lookback = checks.positive_int(lookback, "lookback", "steps of history in each window", example=14)
+    horizon = checks.positive_int(horizon, "horizon", "steps ahead")
     if lookback + horizon > n_rows:
         raise PreprocessingError(
             f"a window needs lookback + horizon = {lookback} + {horizon} = {lookback + horizon} rows but this part "
             f"of the series has only {n_rows}. Fix: use a shorter lookback or a longer date range."
         )
+    return lookback, horizon
 
 
 def make_windows(
@@ -310,19 +280,25 @@ def make_windows(
     horizon: int = 1,
     multi_step: bool = False,
     drop_gaps: bool = False,
+    gap_rule: str = "span",
 ) -> Windows:
     """Cut ``frame`` (one split) into NumPy windows for Keras or scikit-learn.
 
     ``features=None`` uses every column. Inputs are float32, as Keras expects. A frame with gaps (NaN rows, e.g.
-    from :func:`regular_grid`) is refused unless ``drop_gaps=True``: then every window whose inputs or target touch
-    a missing value is left out, so no window ever crosses a gap, and ``windows.dropped`` says how many.
+    from :func:`regular_grid`) is refused unless ``drop_gaps=True``: then every window that touches a missing value
+    is left out and ``windows.dropped`` says how many. ``gap_rule`` says what a window touches: ``"span"`` (the
+    default) every row from its first input to its target, so no window ever crosses a gap; ``"used"`` only the
+    values it uses, its inputs (``features`` over ``lookback`` rows) and its target value (the rows in between, for
+    ``horizon > 1``, are still in the future at forecast time).
     """
     features = _feature_list(frame, features)
     if target not in frame.columns:
         raise PreprocessingError(f"unknown target column {target!r}; the frame has {list(frame.columns)}.")
+    if gap_rule not in ("span", "used"):
+        raise PreprocessingError(f"gap_rule={gap_rule!r} is not 'span' or 'used'.")
     validate_frame(frame, list(dict.fromkeys([*features, target])), allow_nan=drop_gaps)
     n = len(frame)
-    _check_window_args(n, lookback, horizon)
+    lookback, horizon = _check_window_args(n, lookback, horizon)
     values = frame[features].to_numpy("float32")
     target_values = frame[target].to_numpy("float32")
     count = n - lookback - horizon + 1
@@ -334,16 +310,21 @@ def make_windows(
     else:
         y = target_values[first + horizon - 1 : first + horizon - 1 + count]
     keep = np.ones(count, dtype=bool)
-    if drop_gaps:
+    if drop_gaps and gap_rule == "span":
         # A window spans rows i .. i + lookback + horizon - 1 (inputs, then the target): keep it only if none is NaN.
         bad = (np.isnan(values).any(axis=1) | np.isnan(target_values)).astype("int64")
         spanned = np.lib.stride_tricks.sliding_window_view(bad, lookback + horizon)[:count].sum(axis=1)
         keep = spanned == 0
-        if not keep.any():
-            raise PreprocessingError(
-                f"every window of lookback {lookback} + horizon {horizon} touches a gap. Fix: a shorter lookback "
-                "or horizon, or fill the short gaps first (fill_gaps)."
-            )
+    elif drop_gaps:
+        # Inputs: rows i .. i + lookback - 1; the target: one value (or the next horizon values when multi_step).
+        bad = np.isnan(values).any(axis=1).astype("int64")
+        keep = np.lib.stride_tricks.sliding_window_view(bad, lookback)[:count].sum(axis=1) == 0
+        keep &= np.isfinite(y).all(axis=1) if y.ndim == 2 else np.isfinite(y)
+    if drop_gaps and not keep.any():
+        raise PreprocessingError(
+            f"every window of lookback {lookback} + horizon {horizon} touches a gap. Fix: a shorter lookback "
+            "or horizon, or fill the short gaps first (fill_gaps)."
+        )
     return Windows(
         X=np.ascontiguousarray(X[keep]),
         y=np.ascontiguousarray(y[keep]),
@@ -375,13 +356,14 @@ def make_dataset(
     ``targets[i]``, so the targets are passed shifted by ``lookback + horizon - 1`` rows. Shuffling the *windows* of
     the training split is fine (each window keeps its own past); shuffling rows across the split boundary is not.
     """
-    import keras
-
+    batch_size = checks.positive_int(batch_size, "batch_size", "windows per batch", example=32)
     features = _feature_list(frame, features)
     if target not in frame.columns:
         raise PreprocessingError(f"unknown target column {target!r}; the frame has {list(frame.columns)}.")
     validate_frame(frame, list(dict.fromkeys([*features, target])))
-    _check_window_args(len(frame), lookback, horizon)
+    lookback, horizon = _check_window_args(len(frame), lookback, horizon)
+    import keras  # here: importing TensorFlow takes seconds, which the checks above need not wait for
+
     values = frame[features].to_numpy("float32")
     targets = frame[target].to_numpy("float32")[lookback + horizon - 1 :]
     return keras.utils.timeseries_dataset_from_array(

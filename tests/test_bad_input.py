@@ -1,14 +1,17 @@
-"""Bad input, tried as a new user would: one table of inputs that must fail with a clear error.
+"""Bad input, tried as a new user would: one table of inputs that must fail with a clear error, and one of inputs
+that used to give a silently wrong answer or a deep traceback and now work.
 
-Each row gives the call, the exception type, words the message must contain (the problem, named), and the fix the
-message suggests, applied to that very input: after the fix, the call must get past every input check (it reaches
-the model fitting, which the test replaces by a sentinel, so the table runs in a second or two). The loaders' rows
-(``LOADER_CASES``) work the same way: the fixed call must return rows. They run offline, with no network: a live
-download sees yfinance's empty answer and an unreachable host, as it would on a machine without a network.
+Each error row gives the call, the exception type, words the message must contain (the problem, named), and the fix
+the message suggests, applied to that very input. For the pipeline (``run_forecast``, ``backtest``) the model
+fitting is replaced by a sentinel: the error must come before it (no model trains on a bad input), and after the fix
+the call must get past every check and reach it, so the table runs in seconds. A loader's fixed call must return
+rows; any other fixed call must simply succeed. The loaders run offline, with no network: a live download sees
+yfinance's empty answer and an unreachable host, as it would on a machine without a network.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,26 +20,42 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import data, experiment, providers
-from helpers.errors import CourseError, DataError, DataUnavailableError, PreprocessingError
-from helpers.evaluation import backtest
-from helpers.experiment import run_forecast
+from helpers import conformal, data, forecasting, metrics, models, preprocessing, providers
+from helpers.errors import ArgumentError, CourseError, DataError, DataUnavailableError, PreprocessingError
+from helpers.forecasting import backtest, run_forecast
 
 
 class Reached(Exception):
-    """Raised instead of fitting the models: every input check has passed."""
+    """Raised instead of fitting the models: every input check has passed. ``args``: what fit_split was given."""
 
 
 @pytest.fixture(autouse=True)
 def no_fitting(monkeypatch):
     def sentinel(*args, **kwargs):
-        raise Reached
+        raise Reached(*args)
 
-    monkeypatch.setattr(experiment, "fit_split", sentinel)
+    monkeypatch.setattr(forecasting.run, "fit_split", sentinel)
+
+
+@pytest.fixture(autouse=True)
+def offline_machine(monkeypatch, tmp_path):
+    """No network and a private data folder: nothing a loader row does can reach the internet or the real cache."""
+    import shutil
+
+    yfinance = pytest.importorskip("yfinance")
+    shutil.copytree(data.data_dir(), tmp_path / "data", ignore=shutil.ignore_patterns("cache"))
+    monkeypatch.setenv(data.DATA_ENV, str(tmp_path / "data"))
+    monkeypatch.setattr(providers, "network_reachable", lambda hosts, timeout=2.0: False)
+    monkeypatch.setattr(yfinance, "download", lambda *args, **kwargs: pd.DataFrame())
+
+
+@functools.cache
+def _seattle() -> pd.DataFrame:
+    return data.load_weather("72793", source="offline")
 
 
 def seattle() -> pd.DataFrame:
-    return data.load_weather("72793", source="offline")
+    return _seattle().copy()
 
 
 def sensor(n: int = 24 * 60, tz: str | None = None, start: str = "2024-01-01") -> pd.DataFrame:
@@ -47,18 +66,32 @@ def sensor(n: int = 24 * 60, tz: str | None = None, start: str = "2024-01-01") -
     return pd.DataFrame({"reading": values}, index=index)
 
 
-def reaches(call: Callable[[], object]) -> None:
-    with pytest.raises(Reached):
+def monthly(n: int = 240, freq: str = "MS", start: str = "2000-01-01") -> pd.DataFrame:
+    """A synthetic monthly series (a yearly cycle and a random walk), for the calendar-month rows."""
+    rng = np.random.default_rng(2)
+    values = 50 + 10 * np.sin(np.arange(n) * 2 * np.pi / 12) + rng.normal(0, 1, n).cumsum()
+    return pd.DataFrame({"y": values}, index=pd.date_range(start, periods=n, freq=freq))
+
+
+def reaches(call: Callable[[], object]) -> Reached:
+    with pytest.raises(Reached) as reached:
         call()
+    return reached.value
+
+
+def _after(message: str, pattern: str) -> str:
+    found = re.search(pattern, message)
+    assert found, f"the message does not say {pattern!r}: {message}"
+    return found.group(1)
 
 
 @dataclass
 class Case:
     id: str
-    call: Callable[[], object]  # the bad call
+    call: Callable[[Callable], object]  # the bad call, given the function under test
     error: type[Exception]
     names: tuple[str, ...]  # regexes the message must match: the problem, named
-    fix: Callable[[str], Callable[[], object]] | None  # from the message, the fixed call (None: nothing to re-run)
+    fix: Callable[[str], Callable[[Callable], object]] | None  # from the message, the fixed call (None: no re-run)
     absent: tuple[str, ...] = ()  # advice that would not apply to this input
 
 
@@ -102,10 +135,39 @@ def _long_gap() -> pd.DataFrame:
     return frame
 
 
-def _after(message: str, pattern: str) -> str:
-    found = re.search(pattern, message)
-    assert found, f"the message does not say {pattern!r}: {message}"
-    return found.group(1)
+def _monthly_off_calendar() -> pd.DataFrame:
+    """Monthly values stamped on whatever day they were recorded (the 1st to the 5th)."""
+    frame = monthly()
+    frame.index = frame.index + pd.to_timedelta(np.random.default_rng(1).integers(0, 5, len(frame)), unit="D")
+    return frame
+
+
+@functools.cache
+def _seconds() -> pd.DataFrame:
+    """Two million one-second readings (23 days): synthetic, to try the memory bound."""
+    n = 2_000_000
+    values = np.random.default_rng(0).normal(size=n).cumsum()
+    return pd.DataFrame({"v": values}, index=pd.date_range("2024-01-01", periods=n, freq="s"))
+
+
+def _passes_input_checks(frame: pd.DataFrame, target: str, copies: int) -> None:
+    forecasting.inputs.check(frame, target, None, 1, None, copies=copies)
+    raise Reached  # as the pipeline's sentinel would, once every check has passed
+
+
+def _text_index() -> pd.DataFrame:
+    return seattle().set_axis(seattle().index.strftime("%Y-%m-%d"))
+
+
+def _two_level() -> pd.DataFrame:
+    """What yfinance's download gives for one ticker: columns (Price, Ticker)."""
+    prices = data.load_stock("AAPL", source="offline")
+    return pd.concat({"AAPL": prices}, axis=1).swaplevel(axis=1)
+
+
+def _nat_index() -> pd.DataFrame:
+    frame = seattle()
+    return frame.set_axis(frame.index.where(np.arange(len(frame)) != 5))
 
 
 RUN_FORECAST_ONLY = [
@@ -123,6 +185,20 @@ RUN_FORECAST_ONLY = [
         PreprocessingError,
         (r"too few rows", r"has 300 rows", r"lookback 400"),
         lambda msg: lambda f: f(seattle().iloc[:300], "tmax", lookback=14),
+    ),
+    Case(
+        "horizon longer than the test part",
+        lambda f: f(seattle(), "tmax", horizon=250),
+        PreprocessingError,
+        (r"horizon=250 steps is longer than the test part", r"holds 219 forecast", r"horizon=(\d+) or less"),
+        lambda msg: lambda f: f(seattle(), "tmax", horizon=int(_after(msg, r"horizon=(\d+) or less"))),
+    ),
+    Case(
+        "seed and seeds both",
+        lambda f: f(seattle(), "tmax", seed=1, seeds=(0, 1)),
+        ArgumentError,
+        (r"pass seed= or seeds=, not both",),
+        lambda msg: lambda f: f(seattle(), "tmax", seeds=(0, 1)),
     ),
 ]
 
@@ -150,6 +226,25 @@ FRAME_CASES = [
         lambda msg: lambda f: f(_irregular().resample(_after(msg, r"resample\('(\w+)'\)")).mean(), "reading"),
     ),
     Case(
+        "monthly values off the calendar (the old fix, resample('31D'), merged months)",
+        lambda f: f(_monthly_off_calendar(), "y"),
+        PreprocessingError,
+        (r"no regular step", r"resample\('MS'\)", r"calendar month"),
+        lambda msg: lambda f: f(_monthly_off_calendar().resample(_after(msg, r"resample\('(\w+)'\)")).mean(), "y"),
+        absent=(r"31D",),
+    ),
+    Case(
+        "2 million one-second readings",
+        lambda f: f(_seconds(), "v"),
+        PreprocessingError,
+        (r"memory bound", r"2,000,000 rows", r"7,200 steps", r"resample\('1min'\)"),
+        # The fixed frame passes every input check, the memory bound included (preparing its 33,334 one-minute rows
+        # in full is what any sub-daily frame gets, and takes seconds more than this table should).
+        lambda msg: lambda f: _passes_input_checks(
+            _seconds().resample(_after(msg, r"resample\('(\w+)'\)")).mean(), "v", copies=4 if f is backtest else 1
+        ),
+    ),
+    Case(
         "daylight-saving switch in a naive local-time index",
         lambda f: f(_dst_naive(), "reading"),
         PreprocessingError,
@@ -171,6 +266,13 @@ FRAME_CASES = [
         lambda msg: lambda f: f(seattle().assign(tmax=np.nan), "tmin"),
     ),
     Case(
+        "constant target (it used to train and print NaN skills and a DM p of 5e-13)",
+        lambda f: f(seattle().assign(level=5.0), "level"),
+        PreprocessingError,
+        (r"target 'level' is constant", r"every value is 5", r"varies"),
+        lambda msg: lambda f: f(seattle().assign(level=5.0), "tmax"),
+    ),
+    Case(
         "duplicate dates",
         lambda f: f(pd.concat([seattle(), seattle().iloc[[5]]]).sort_index(), "tmax"),
         PreprocessingError,
@@ -186,6 +288,14 @@ FRAME_CASES = [
         lambda msg: lambda f: f(seattle().iloc[::-1].sort_index(), "tmax"),
     ),
     Case(
+        "a missing timestamp (NaT) in the index",
+        lambda f: f(_nat_index(), "tmax"),
+        PreprocessingError,
+        (r"missing timestamp\(s\) \(NaT\)", r"frame\.index\.notna\(\)"),
+        lambda msg: lambda f: f(_nat_index()[_nat_index().index.notna()], "tmax"),
+        absent=(r"sort_index",),
+    ),
+    Case(
         "non-numeric target",
         lambda f: f(seattle().assign(tmax=seattle()["tmax"].astype(str)), "tmax"),
         PreprocessingError,
@@ -193,11 +303,60 @@ FRAME_CASES = [
         lambda msg: lambda f: f(seattle().assign(tmax=pd.to_numeric(seattle()["tmax"].astype(str))), "tmax"),
     ),
     Case(
+        "unknown target",
+        lambda f: f(seattle(), "tmean"),
+        PreprocessingError,
+        (r"unknown target column 'tmean'", r"'tmax'"),
+        lambda msg: lambda f: f(seattle(), "tmax"),
+    ),
+    Case(
+        "unknown feature",
+        lambda f: f(seattle(), "tmax", features=["tmin", "wind"]),
+        PreprocessingError,
+        (r"unknown feature column\(s\) \['wind'\]",),
+        lambda msg: lambda f: f(seattle(), "tmax", features=["tmin"]),
+    ),
+    Case(
+        "non-numeric feature",
+        lambda f: f(seattle().assign(sky="sun"), "tmax", features=["sky"]),
+        PreprocessingError,
+        (r"\['sky'\] are not numeric",),
+        lambda msg: lambda f: f(seattle().assign(sky="sun"), "tmax", features=None),
+    ),
+    Case(
+        "empty feature list",
+        lambda f: f(seattle(), "tmax", features=[]),
+        PreprocessingError,
+        (r"features is empty", r"None"),
+        lambda msg: lambda f: f(seattle(), "tmax", features=None),
+    ),
+    Case(
         "horizon 0",
         lambda f: f(seattle(), "tmax", horizon=0),
-        PreprocessingError,
+        ArgumentError,
         (r"horizon must be a positive integer",),
+        lambda msg: lambda f: f(seattle(), "tmax", horizon=int(_after(msg, r"horizon=(\d+)"))),
+    ),
+    Case(
+        "horizon as text",
+        lambda f: f(seattle(), "tmax", horizon="1"),
+        ArgumentError,
+        (r"horizon must be a positive integer", r"got '1'"),
         lambda msg: lambda f: f(seattle(), "tmax", horizon=1),
+    ),
+    Case(
+        "fractional lookback",
+        lambda f: f(seattle(), "tmax", lookback=7.5),
+        ArgumentError,
+        (r"lookback must be a positive integer", r"got 7\.5"),
+        lambda msg: lambda f: f(seattle(), "tmax", lookback=int(_after(msg, r"lookback=(\d+)"))),
+    ),
+    Case(
+        "lookback=True",
+        lambda f: f(seattle(), "tmax", lookback=True),
+        ArgumentError,
+        (r"lookback must be a positive integer", r"got True"),
+        lambda msg: lambda f: f(seattle(), "tmax", lookback=None),
     ),
     Case(
         "no DatetimeIndex",
@@ -206,42 +365,214 @@ FRAME_CASES = [
         (r"needs a DatetimeIndex", r"set_index"),
         lambda msg: lambda f: f(seattle().reset_index().set_index("time"), "tmax"),
     ),
+    Case(
+        "dates as text in the index",
+        lambda f: f(_text_index(), "tmax"),
+        PreprocessingError,
+        (r"needs a DatetimeIndex", r"dates as text", r"pd\.to_datetime\(frame\.index\)"),
+        lambda msg: lambda f: f(_text_index().set_axis(pd.to_datetime(_text_index().index)), "tmax"),
+        absent=(r"frame\['date'\]",),
+    ),
+    Case(
+        "monthly periods (PeriodIndex)",
+        lambda f: f(monthly().to_period("M"), "y"),
+        PreprocessingError,
+        (r"needs a DatetimeIndex", r"to_timestamp\(\)"),
+        lambda msg: lambda f: f(monthly().to_period("M").to_timestamp(), "y"),
+        absent=(r"frame\['date'\]",),
+    ),
+    Case(
+        "two-level columns, as yfinance downloads them",
+        lambda f: f(_two_level(), "Close"),
+        PreprocessingError,
+        (r"two-level column names", r"no column is called 'Close'", r"xs\('AAPL', axis=1, level=1\)"),
+        lambda msg: lambda f: f(_two_level().xs("AAPL", axis=1, level=1), "Close"),
+    ),
+    Case(
+        "not a DataFrame",
+        lambda f: f(np.zeros((100, 2)), "tmax"),
+        PreprocessingError,
+        (r"needs a pandas DataFrame, got ndarray",),
+        None,
+    ),
 ]
 
 BACKTEST_ONLY = [
     Case(
         "more folds than the series allows",
-        lambda f: f(seattle(), "tmax", folds=100),
-        CourseError,
+        lambda f: f(seattle().iloc[:400], "tmax", folds=100),
+        PreprocessingError,
         (r"folds=100 is more than this series allows", r"folds=\d+ or fewer \(the maximum"),
-        lambda msg: lambda f: f(seattle(), "tmax", folds=int(_after(msg, r"folds=(\d+) or fewer"))),
+        lambda msg: lambda f: f(seattle().iloc[:400], "tmax", folds=int(_after(msg, r"folds=(\d+) or fewer"))),
     ),
     Case(
         "horizon longer than a fold",
         lambda f: f(seattle(), "tmax", folds=4, horizon=200),
-        CourseError,
+        PreprocessingError,
         (r"horizon \(200 steps\) is longer than a fold's test block", r"at most \d+"),
         lambda msg: lambda f: f(seattle(), "tmax", folds=int(_after(msg, r"at most (\d+)")), horizon=200),
     ),
     Case(
         "frame too short for one fold",
         lambda f: f(seattle().iloc[:50], "tmax"),
-        CourseError,
+        PreprocessingError,
         (r"too short for one fold", r"has 50 steps", r"\d+ for folds=4"),
         lambda msg: lambda f: f(seattle().iloc[: int(_after(msg, r"(\d+) for folds=4"))], "tmax"),
     ),
     Case(
         "no seeds",
         lambda f: f(seattle(), "tmax", seeds=()),
-        CourseError,
+        ArgumentError,
         (r"seeds is empty",),
         lambda msg: lambda f: f(seattle(), "tmax", seeds=(0,)),
     ),
+    Case(
+        "a repeated seed (it used to train every fold, then crash in an internal zip)",
+        lambda f: f(seattle(), "tmax", folds=2, seeds=[0, 0]),
+        ArgumentError,
+        (r"seeds \[0, 0\] repeat 0", r"seeds=\(0, 1\)"),
+        lambda msg: lambda f: f(seattle(), "tmax", folds=2, seeds=(0, 1)),
+    ),
+    Case(
+        "a negative seed",
+        lambda f: f(seattle(), "tmax", seeds=[0, -1]),
+        ArgumentError,
+        (r"a seed must be a non-negative integer, got -1",),
+        lambda msg: lambda f: f(seattle(), "tmax", seeds=[0, 1]),
+    ),
+    Case(
+        "folds=0",
+        lambda f: f(seattle(), "tmax", folds=0),
+        ArgumentError,
+        (r"folds must be a positive integer",),
+        lambda msg: lambda f: f(seattle(), "tmax", folds=int(_after(msg, r"folds=(\d+)"))),
+    ),
 ]
 
+PIPELINE = ("run_forecast", "backtest")
+# backtest runs the same input checks as run_forecast (forecasting.inputs.check): one row per behaviour, so it gets
+# the frame rows whose check differs there (per fold, or sized by the number of folds) and a plain one.
+BACKTEST_TOO = ("infinite value in the target", "2 million one-second readings", "no DatetimeIndex")
 CASES = [("run_forecast", run_forecast, c) for c in FRAME_CASES + RUN_FORECAST_ONLY] + [
-    ("backtest", backtest, c) for c in FRAME_CASES + BACKTEST_ONLY
+    ("backtest", backtest, c) for c in [c for c in FRAME_CASES if c.id in BACKTEST_TOO or "constant" in c.id]
+    + BACKTEST_ONLY
 ]
+
+_a = pd.Series(np.arange(10.0), index=pd.date_range("2020-01-01", periods=10))
+
+OTHER_CASES = [
+    (
+        "metrics.rmse",
+        metrics.rmse,
+        Case(
+            "two Series that share no date",
+            lambda f: f(_a, _a.set_axis(_a.index + pd.Timedelta(days=30))),
+            CourseError,
+            (r"share no date", r"reindex"),
+            lambda msg: lambda f: f(_a, _a.set_axis(_a.index + pd.Timedelta(days=30)).reindex(_a.index).fillna(0)),
+        ),
+    ),
+    (
+        "metrics.pinball_loss",
+        metrics.pinball_loss,
+        Case(
+            "a quantile in percent",
+            lambda f: f([1.0, 2.0], [1.5, 1.5], 90),
+            ArgumentError,
+            (r"quantile is the level", r"\(0, 1\)", r"0\.9"),
+            lambda msg: lambda f: f([1.0, 2.0], [1.5, 1.5], 0.9),
+        ),
+    ),
+    (
+        "metrics.direction_accuracy",
+        metrics.direction_accuracy,
+        Case(
+            "a confidence in percent (scipy's words before)",
+            lambda f: f([1.0, -1.0, 2.0], [0.5, -0.2, -1.0], confidence=95),
+            ArgumentError,
+            (r"confidence is the level of the interval", r"0\.95"),
+            lambda msg: lambda f: f([1.0, -1.0, 2.0], [0.5, -0.2, -1.0], confidence=0.95),
+        ),
+    ),
+    (
+        "preprocessing.chronological_split",
+        preprocessing.chronological_split,
+        Case(
+            "fractions in percent",
+            lambda f: f(seattle(), train=70, val=15),
+            ArgumentError,
+            (r"train is the share of rows that train", r"got 70", r"train=0\.7"),
+            lambda msg: lambda f: f(seattle(), train=0.7, val=0.15),
+        ),
+    ),
+    (
+        "conformal.conformal_interval",
+        conformal.conformal_interval,
+        Case(
+            "a coverage in percent",
+            lambda f: f([1.0, 2.0, 3.0], [1.1, 2.2, 2.9], [4.0], coverage=80),
+            ArgumentError,
+            (r"coverage is the nominal share", r"\(0, 1\)", r"0\.8"),
+            lambda msg: lambda f: f([1.0, 2.0, 3.0], [1.1, 2.2, 2.9], [4.0], coverage=0.5),
+        ),
+    ),
+    (
+        "preprocessing.make_windows",
+        preprocessing.make_windows,
+        Case(
+            "an empty feature list (it gave windows of 0 features)",
+            lambda f: f(seattle().ffill(), "tmax", [], lookback=3),
+            PreprocessingError,
+            (r"features is empty", r"features=None"),
+            lambda msg: lambda f: f(seattle().ffill(), "tmax", None, lookback=3),
+        ),
+    ),
+    (
+        "preprocessing.fill_gaps",
+        preprocessing.fill_gaps,
+        Case(
+            "no DatetimeIndex (it returned one row dated 1970-01-01)",
+            lambda f: f(seattle().reset_index()),
+            PreprocessingError,
+            (r"needs a DataFrame with a DatetimeIndex", r"set_index"),
+            lambda msg: lambda f: f(seattle().reset_index().set_index("time")),
+        ),
+    ),
+    (
+        "preprocessing.make_dataset",
+        preprocessing.make_dataset,
+        Case(
+            "batch_size=0 (TensorFlow's own words, from deep inside)",
+            lambda f: f(seattle().ffill()[["tmax"]], "tmax", lookback=3, batch_size=0),
+            ArgumentError,
+            (r"batch_size must be a positive integer", r"batch_size=32"),
+            None,  # the fixed call would import TensorFlow, which this table avoids
+        ),
+    ),
+    (
+        "models.build_model",
+        models.build_model,
+        Case(
+            "dropout for a family without dropout (it was silently ignored)",
+            lambda f: f("lstm", 24, 2, dropout=0.3),
+            ArgumentError,
+            (r"'lstm' has no dropout", r"lstm_dropout"),
+            None,
+        ),
+    ),
+    (
+        "models.train",
+        models.train,
+        Case(
+            "epochs=0 (Keras trains nothing and says nothing)",
+            lambda f: f(None, None, None, epochs=0),
+            ArgumentError,
+            (r"epochs must be a positive integer", r"epochs=50"),
+            None,
+        ),
+    ),
+]
+CASES += OTHER_CASES
 
 
 LOADER_CASES = [
@@ -297,6 +628,13 @@ LOADER_CASES = [
         lambda msg: lambda f: f("AAPL", start=_after(msg, r"e\.g\. '([\d-]+)'")),
     ),
     Case(
+        "an ambiguous date (it was read month first, without a word)",
+        lambda f: f("AAPL", "01/02/2010", "2010-03-02", source="offline"),
+        DataError,
+        (r"start='01/02/2010' is ambiguous", r"02 January 2010 \(month first\)", r"01 February 2010 \(day first\)"),
+        lambda msg: lambda f: f("AAPL", _after(msg, r"start='([\d-]+)' or"), "2010-03-02", source="offline"),
+    ),
+    Case(
         "unknown source",
         lambda f: f("AAPL", source="web"),
         DataError,
@@ -328,6 +666,13 @@ SERIES_CASES = [  # load_sensor and load_traffic: snapshots only
         (r"covers \S+ to \S+, none of your range", r"no live source"),
         lambda msg: lambda f: f(start=_after(msg, r"covers (\S+) to")),
     ),
+    Case(
+        "source='live' for data that ships with the course",
+        lambda f: f(source="live"),
+        DataUnavailableError,
+        (r"no live source for \w+ data", r"offline only"),
+        lambda msg: lambda f: f(source=_after(msg, r"Fix: source='(\w+)'")),
+    ),
 ]
 
 CASES += [("load_stock", data.load_stock, c) for c in LOADER_CASES]
@@ -336,43 +681,125 @@ CASES += [("load_sensor", data.load_sensor, c) for c in SERIES_CASES]
 CASES += [("load_traffic", data.load_traffic, c) for c in SERIES_CASES]
 
 
-@pytest.fixture(autouse=True)
-def offline_machine(monkeypatch, tmp_path):
-    """No network and a private data folder: nothing a loader row does can reach the internet or the real cache."""
-    import shutil
-
-    yfinance = pytest.importorskip("yfinance")
-    shutil.copytree(data.data_dir(), tmp_path / "data", ignore=shutil.ignore_patterns("cache"))
-    monkeypatch.setenv(data.DATA_ENV, str(tmp_path / "data"))
-    monkeypatch.setattr(providers, "network_reachable", lambda hosts, timeout=2.0: False)
-    monkeypatch.setattr(yfinance, "download", lambda *args, **kwargs: pd.DataFrame())
-
-
 @pytest.mark.parametrize(("name", "function", "case"), CASES, ids=[f"{n}: {c.id}" for n, _, c in CASES])
 def test_bad_input_names_the_problem_and_a_fix_that_works(name, function, case):
     with pytest.raises(case.error) as raised:
         case.call(function)
     message = str(raised.value)
-    if not name.startswith("load_"):  # the pipeline's messages all end with a "Fix:"; a loader's may say it inline
+    if not name.startswith("load_"):  # the helpers' messages all say "Fix:"; a loader's may say it inline
         assert "Fix" in message, message
     for pattern in case.names:
         assert re.search(pattern, message), f"{pattern!r} not in: {message}"
     for pattern in case.absent:
         assert not re.search(pattern, message), f"{pattern!r} should not be in: {message}"
-    if case.fix is not None and name.startswith("load_"):
-        assert len(case.fix(message)(function)) > 0
-    elif case.fix is not None:
-        reaches(lambda: case.fix(message)(function))
+    if case.fix is None:
+        return
+    fixed = case.fix(message)
+    if name in PIPELINE:
+        reaches(lambda: fixed(function))
+    elif name.startswith("load_"):
+        assert len(fixed(function)) > 0
+    else:
+        fixed(function)
 
 
-def test_a_gap_longer_than_the_lookback_is_never_bridged(monkeypatch):
-    """A gap of 86 hours covering all of validation: no window can be cut there, said plainly; filling the gap (the
-    fix, when the values are known) lets the pipeline through."""
-    monkeypatch.undo()  # this one needs the real fit_split: the check lives there
+# --- Inputs that gave a silently wrong answer, and now give the right one ----------------------------------------
+
+
+def _hourly_with_gap() -> pd.DataFrame:
+    index = pd.date_range("2024-01-01", periods=240, freq="h")
+    return pd.DataFrame({"x": np.sin(np.arange(240) / 5)}, index=index).drop(index[[10, 11]])
+
+
+def _check_fill_hourly(out):
+    assert len(out) == 240 and out.index.freq == "h" and not out.isna().any().any()  # it returned 10 daily rows
+
+
+def _check_fill_monthly(out):
+    assert len(out) == 240 and (out.index.day == 1).all()  # it put the months on days, then refused a 30-day gap
+
+
+def _check_worse_everywhere(result):
+    assert result.statistic == np.inf and result.p_value == 0.0  # it said (0.0, 1.0): "no evidence"
+
+
+def _check_one_fold(reached):
+    prepared, seeds = reached.args
+    assert prepared.bounds == forecasting.fold_bounds(len(seattle()), 1)[0] and seeds == (0,)
+
+
+def _check_default_seed(reached):
+    assert reached.args[1] == (0,)  # it raised a bare TypeError
+
+
+def _check_rate(kind: str, label: str):
+    def check(reached):
+        prepared = reached.args[0]
+        assert (prepared.rate.kind, prepared.rate.label) == (kind, label)
+        assert (prepared.windows["test"].dates.day == 1).all()
+
+    return check
+
+
+def _check_same_as_compare(value):
+    shifted = _a.set_axis(_a.index + pd.Timedelta(days=1)) + 1  # each date's value, plus one, a day late
+    assert value == 0.0 == metrics.compare(_a, {"persistence": shifted, "f": shifted}).loc["f", "rmse"]
+
+
+def _check_series_target(reached):
+    assert reached.args[0].target == "tmax" and reached.args[0].features[0] == "tmax"
+
+
+@dataclass
+class Works:
+    id: str
+    call: Callable[[], object]
+    check: Callable[[object], None]
+
+
+def _pipeline(call: Callable[[], object]) -> Callable[[], Reached]:
+    return lambda: reaches(call)
+
+
+WORKS = [
+    Works("fill_gaps on hourly data keeps the hours", lambda: preprocessing.fill_gaps(_hourly_with_gap()),
+          _check_fill_hourly),
+    Works("fill_gaps on monthly data keeps the months", lambda: preprocessing.fill_gaps(monthly()),
+          _check_fill_monthly),
+    Works("diebold_mariano: one model worse by the same amount on every date",
+          lambda: metrics.diebold_mariano(np.full(100, 2.0), np.full(100, 1.0)), _check_worse_everywhere),
+    Works("diebold_mariano: identical errors", lambda: metrics.diebold_mariano(np.ones(100), np.ones(100)),
+          lambda result: (result.statistic, result.p_value) == (0.0, 1.0) or pytest.fail(str(result))),
+    Works("metrics.rmse of two Series a day apart is matched by date, as compare does",
+          lambda: metrics.rmse(_a, _a.set_axis(_a.index + pd.Timedelta(days=1)) + 1), _check_same_as_compare),
+    Works("metrics.rmse of a one-column frame and a Series a day apart",
+          lambda: metrics.rmse(_a.to_frame(), _a.set_axis(_a.index + pd.Timedelta(days=1)) + 1),
+          lambda value: value == 0.0 or pytest.fail(str(value))),
+    Works("backtest with folds=1 (scikit-learn's words before)",
+          _pipeline(lambda: backtest(seattle(), "tmax", folds=1)), _check_one_fold),
+    Works("backtest with seeds=None is the default seed", _pipeline(lambda: backtest(seattle(), "tmax", seeds=None)),
+          _check_default_seed),
+    Works("monthly data (refused before, with resample('31D') as the fix)",
+          _pipeline(lambda: run_forecast(monthly(), "y")), _check_rate("monthly", "1 month")),
+    Works("yearly data (refused before, with resample('365D') as the fix)",
+          _pipeline(lambda: run_forecast(monthly(120, "YS", "1900-01-01"), "y")), _check_rate("monthly", "12 months")),
+    Works("an unnamed Series is the target", _pipeline(lambda: run_forecast(seattle()["tmax"].rename(None), "tmax")),
+          _check_series_target),
+]
+
+
+@pytest.mark.parametrize("case", WORKS, ids=[w.id for w in WORKS])
+def test_input_that_used_to_go_wrong_now_works(case):
+    case.check(case.call())
+
+
+def test_a_gap_longer_than_the_lookback_is_never_bridged():
+    """A gap of 86 hours covering all of validation: no window can be cut there, said plainly, before any model is
+    fitted; filling the gap (the fix, when the values are known) lets the pipeline through."""
     with pytest.raises(PreprocessingError) as raised:
         run_forecast(_long_gap(), "reading", smoke=True)
     message = str(raised.value)
     assert re.search(r"the val part .* has no complete window", message)
     assert re.search(r"gap longer than 3 step\(s\)", message) and "Fix" in message
-    table = run_forecast(_long_gap().interpolate(), "reading", smoke=True)
-    assert table.attrs["step"] == "0 days 01:00:00"
+    reached = reaches(lambda: run_forecast(_long_gap().interpolate(), "reading", smoke=True))
+    assert reached.args[0].rate.step == pd.Timedelta(hours=1)

@@ -20,11 +20,18 @@ EXERCISES = [
 
 def test_every_lesson_has_exercises():
     assert [f"lesson{n:02d}" for n in range(1, 10)] == LESSONS
-    for lesson in LESSONS:
-        module = importlib.import_module(f"helpers.exercises.{lesson}")
-        assert "____" in module.__all__ and module.____ is ____
-        names = [n for n in module.__all__ if n != "____"]
-        assert names == [f"q{i}" for i in range(1, len(names) + 1)], f"{lesson} binds {names}"
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_star_import_binds_the_exercises_and_the_blank(lesson):
+    """``from helpers.exercises.lessonNN import *`` binds q1, q2, ... in order, and the blank ``____``."""
+    namespace: dict = {}
+    exec(f"from helpers.exercises.{lesson} import *", namespace)
+    bound = sorted(name for name in namespace if name != "__builtins__")
+    assert namespace["____"] is ____
+    questions = sorted((name for name in bound if name != "____"), key=lambda name: int(name[1:]))
+    assert questions == [f"q{i}" for i in range(1, len(questions) + 1)], f"{lesson} binds {bound}"
+    assert all(isinstance(namespace[q], Exercise) for q in questions)
 
 
 @pytest.mark.parametrize("lesson,name,exercise", EXERCISES, ids=[f"{lesson}.{name}" for lesson, name, _ in EXERCISES])

@@ -21,12 +21,6 @@ def _sigmoid(z):
     return 1 / (1 + np.exp(-z))
 
 
-def test_all_binds_the_questions_and_the_blank():
-    assert set(lesson02.__all__) == {"q1", "q2", "q3", "q4", "____"}
-
-
-
-
 # --- q1: the forget gate ------------------------------------------------------------------------------------------
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.errors import PreprocessingError
+from helpers.errors import ArgumentError, PreprocessingError
 from helpers.preprocessing import (
     add_calendar_features,
     chronological_split,
@@ -34,9 +34,9 @@ def test_split_is_chronological_and_complete(frame):
     assert list(split.describe().index) == ["train", "val", "test"]
 
 
-@pytest.mark.parametrize("train,val", [(0.9, 0.2), (0.0, 0.5), (1.0, 0.1)])
+@pytest.mark.parametrize("train,val", [(0.9, 0.2), (0.0, 0.5), (1.0, 0.1), (70, 15)])
 def test_split_rejects_bad_fractions(frame, train, val):
-    with pytest.raises(PreprocessingError, match="fractions"):
+    with pytest.raises(ArgumentError, match="fractions.*Fix"):
         chronological_split(frame, train=train, val=val)
 
 
@@ -114,7 +114,7 @@ def test_keras_dataset_matches_numpy_windows(frame):
 def test_lookback_longer_than_series(frame):
     with pytest.raises(PreprocessingError, match="lookback \\+ horizon"):
         make_windows(frame.iloc[:10], "a", lookback=10)
-    with pytest.raises(PreprocessingError, match="positive integer"):
+    with pytest.raises(ArgumentError, match="lookback must be a positive integer.*Fix"):
         make_windows(frame, "a", lookback=0)
 
 
@@ -166,3 +166,38 @@ def test_fit_scaler_refuses_nans(frame):
     frame.iloc[0, 0] = np.nan
     with pytest.raises(PreprocessingError, match="missing values"):
         fit_scaler(frame)
+
+
+def test_fill_gaps_keeps_the_frames_own_step_unless_told(frame):
+    index = pd.date_range("2024-01-01", periods=48, freq="h")
+    hourly = pd.DataFrame({"x": np.arange(48.0)}, index=index).drop(index[[5, 6]])
+    assert fill_gaps(hourly).index.equals(index)  # the default: the frame's own step
+    assert len(fill_gaps(hourly, freq="D")) == 2  # asked for days: one row per day, as asked
+    weekdays = frame[frame.index.day_of_week < 5]
+    assert len(fill_gaps(weekdays, freq=None)) == len(weekdays)  # trading days: weekends are not gaps
+    with pytest.raises(PreprocessingError, match="not a pandas frequency"):
+        fill_gaps(frame, freq="often")
+
+
+def test_windows_gap_rule_used_keeps_windows_whose_gap_is_only_between_origin_and_target():
+    index = pd.date_range("2020-01-01", periods=30, freq="5min")
+    values = np.arange(30.0)
+    values[12] = np.nan
+    frame = pd.DataFrame({"g": values}, index=index)
+    span = make_windows(frame, "g", lookback=4, horizon=3, drop_gaps=True)
+    used = make_windows(frame, "g", lookback=4, horizon=3, drop_gaps=True, gap_rule="used")
+    # "span": every window from row 12 - 6 to row 12 touches the gap; "used": only those whose inputs or target do.
+    assert span.dropped == 7 and used.dropped == 5
+    assert set(used.dates) - set(span.dates) == {index[13], index[14]}  # the gap lies between origin and target
+    assert not np.isnan(used.X).any() and not np.isnan(used.y).any()
+
+
+def test_windows_every_and_last(frame):
+    w = make_windows(frame, "a", lookback=6)
+    assert list(w.every(3).dates) == list(w.dates[::3])
+    from_end = w.every(3, from_end=True)
+    assert from_end.dates[-1] == w.dates[-1] and len(from_end) == len(w.every(3))
+    short = w.last(2)
+    assert short.lookback == 2 and short.X.shape[1] == 2 and np.array_equal(short.X, w.X[:, -2:, :])
+    with pytest.raises(PreprocessingError, match="lookback"):
+        w.last(7)

@@ -57,6 +57,26 @@ def test_readings_at_the_sensor_limits_are_kept_and_counted(glucose):
     assert glucose["glucose"].min() == 40.0 and glucose["glucose"].max() == 400.0
 
 
+def test_frame_metadata_are_documented_objects_that_read_like_dicts(glucose):
+    """Lessons 06 and 08 read them as dicts; they are frozen dataclasses with documented fields."""
+    from helpers.gaps import GridReport
+
+    report, limits = glucose.attrs["regular_grid"], glucose.attrs["sensor_limits"]
+    assert isinstance(report, GridReport) and isinstance(limits, hd.SensorLimits)
+    assert report.missing == report["missing"] and limits.at_low == 22
+    assert list({**report, **limits})[:2] == ["step", "readings"] and list(limits) == ["low", "high", "at_low",
+                                                                                        "at_high"]
+    with pytest.raises(KeyError):
+        report["nope"]
+    # They travel with the frame through pandas operations that keep attrs.
+    assert glucose.loc["2010-05-01"].attrs["regular_grid"] == report
+
+
+def test_sub_daily_loaders_take_source_like_the_others():
+    assert hd.load_sensor("glucose", "2010-05-01", "2010-05-01", source="offline").shape == (288, 1)
+    assert len(hd.load_traffic("us_flights", source="auto")) == 181 * 24
+
+
 def test_a_date_range_includes_the_whole_end_day():
     day = hd.load_sensor("glucose", "2010-05-01", "2010-05-01")
     assert day.index[0] == pd.Timestamp("2010-05-01 00:00") and day.index[-1] == pd.Timestamp("2010-05-01 23:55")

@@ -95,7 +95,7 @@ def _check_q1(expanding_split) -> str:
                 )
     return (
         "each fold trains on everything before its validation block, validates on the block just before its test "
-        "block, and the origin rolls forward one block per fold. evaluation.fold_bounds does the same with "
+        "block, and the origin rolls forward one block per fold. forecasting.fold_bounds does the same with "
         "scikit-learn's TimeSeriesSplit(n_splits=folds, test_size=block, gap=block)."
     )
 

@@ -1,4 +1,4 @@
-"""Tests of helpers.evaluation: the Diebold-Mariano test against values worked out independently."""
+"""The Diebold-Mariano test (helpers.metrics) against values worked out independently."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 
 from helpers.errors import CourseError
-from helpers.evaluation import diebold_mariano
+from helpers.metrics import diebold_mariano
 
 
 def test_dm_matches_a_hand_worked_example():
@@ -68,78 +68,25 @@ def test_dm_sign_power_and_symmetry():
     assert diebold_mariano(same_a, same_a) == (0.0, 1.0)
 
 
+def test_dm_matches_errors_by_date():
+    import pandas as pd
+
+    dates = pd.date_range("2020-01-01", periods=50)
+    rng = np.random.default_rng(1)
+    a, b = pd.Series(rng.normal(size=50), dates), pd.Series(rng.normal(size=50), dates)
+    # The same errors, listed in another order: matched by date, the test is the same.
+    assert diebold_mariano(a, b.iloc[::-1]) == diebold_mariano(a.to_numpy(), b.to_numpy())
+
+
 @pytest.mark.parametrize(
     ("a", "b", "horizon", "message"),
     [
         ([1.0, 2.0, 3.0], [1.0, 2.0], 1, r"different lengths.*Fix"),
         ([1.0, np.nan, 3.0, 1.0], [1.0, 2.0, 3.0, 1.0], 1, r"NaN or infinite.*Fix"),
-        ([1.0, 2.0, 3.0], [1.0, 2.0, 0.0], 0, r"horizon must be a positive integer"),
+        ([1.0, 2.0, 3.0], [1.0, 2.0, 0.0], 0, r"horizon must be a positive integer.*Fix"),
         ([1.0, 2.0], [1.0, 2.0], 1, r"at least 3"),
     ],
 )
 def test_dm_bad_input(a, b, horizon, message):
     with pytest.raises(CourseError, match=message):
         diebold_mariano(a, b, horizon=horizon)
-
-
-# --- Rolling-origin backtest ---------------------------------------------------------------------------------------
-
-
-def test_fold_bounds_come_from_time_series_split():
-    from sklearn.model_selection import TimeSeriesSplit
-
-    from helpers.evaluation import fold_bounds
-
-    bounds = fold_bounds(1000, 4)
-    block = int(0.6 * 1000 / 5)
-    assert bounds == [(400, 520, 640), (520, 640, 760), (640, 760, 880), (760, 880, 1000)]
-    for (train_end, val_end, test_end), (train, test) in zip(
-        bounds, TimeSeriesSplit(4, test_size=block, gap=block).split(np.arange(1000)), strict=True
-    ):
-        assert train_end == len(train) and val_end == test[0] and test_end == test[-1] + 1
-        assert val_end - train_end == block == test_end - val_end  # validation just before the test block
-    # Expanding window: each fold trains on everything before its validation block, the last fold's validation
-    # block included.
-    assert [b[0] for b in bounds] == [400, 520, 640, 760]
-
-
-def test_backtest_fits_every_fold_on_its_own_past_and_ensembles_the_seeds(monkeypatch):
-    import pandas as pd
-
-    from helpers import experiment, preprocessing
-    from helpers.evaluation import backtest
-    from tests.test_experiment import weather_like
-
-    results, scaler_rows = [], []
-    real_fit_split, real_fit_scaler = experiment.fit_split, preprocessing.fit_scaler
-
-    def spy_fit_split(*args, **kwargs):
-        out = real_fit_split(*args, **kwargs)
-        results.append(out)
-        return out
-
-    def spy_scaler(train, *args, **kwargs):
-        scaler_rows.append(train.index.max())
-        return real_fit_scaler(train, *args, **kwargs)
-
-    monkeypatch.setattr(experiment, "fit_split", spy_fit_split)
-    monkeypatch.setattr(preprocessing, "fit_scaler", spy_scaler)
-    table = backtest(weather_like(700), "tmax", folds=2, seeds=(0, 1), smoke=True)
-
-    assert {"fold", "start", "end", "n", "model", "rmse", "mae", "skill"} <= set(table.columns)
-    assert sorted(table["fold"].unique()) == [1, 2]
-    assert set(table["model"]) >= {"persistence", "linear", "lstm"}
-    assert (table.loc[table["model"] == "persistence", "skill"] == 0).all()
-    assert table.groupby("fold")["chosen"].sum().tolist() == [1, 1]  # one model chosen on validation per fold
-    attrs = table.attrs
-    for fold, result, scaled_until in zip(attrs["folds"], results, scaler_rows, strict=True):
-        # Scaler fitted on the fold's training part only; the validation block ends where the test block starts.
-        assert scaled_until == pd.Timestamp(fold["train"][1]) < pd.Timestamp(fold["val"][0])
-        assert pd.Timestamp(fold["val"][1]) < pd.Timestamp(fold["test"][0])
-        seeds = pd.concat(result.seed_forecasts["test"], axis=1)
-        pd.testing.assert_series_equal(result.forecasts["test"]["lstm"], seeds.mean(axis=1), check_names=False)
-    assert set(attrs["seed_scores"]) == {0, 1} and len(attrs["seed_scores"][0]["folds"]) == 2
-    assert attrs["pooled"]["persistence"]["skill"] == 0
-    assert table.loc[table["model"] == "lstm", "n"].sum() == attrs["dm"]["n"]
-    assert attrs["dm"]["against"] in {"persistence", "linear"} and 0 <= attrs["dm"]["p_value"] <= 1
-    assert "Diebold-Mariano" in attrs["dm"]["said"]
