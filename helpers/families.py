@@ -1,6 +1,7 @@
 """Lesson 08's comparison of model families, moved out of the notebook: train, time and score each family on the
 same windows, then read the seeds honestly.
 
+- :func:`as_windows` wraps arrays in the :class:`helpers.preprocessing.Windows` that the baselines read;
 - :class:`FamilyData`: the six arrays every family is trained and scored on (train, validation, test windows and
   their targets). The target is the **change** from the window's last level, so persistence forecasts 0 and
   :func:`change_skill` is the skill against persistence.
@@ -28,6 +29,7 @@ import pandas as pd
 
 from helpers import metrics, models, progress
 from helpers.errors import CourseError
+from helpers.preprocessing import Windows
 
 #: The verdicts of :func:`seed_interval`.
 BETTER, WORSE, NO_EVIDENCE = "better", "worse", "no evidence of a difference"
@@ -44,16 +46,17 @@ class FamilyData(NamedTuple):
     y_test: np.ndarray
 
 
-@dataclass
-class FlatWindows:
-    """Windows in the shape :class:`helpers.baselines.LinearBaseline` reads: ``X`` (3-D, flattened by the baseline)
-    and ``y``."""
-
-    X: np.ndarray
-    y: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.X)
+def as_windows(X, y, features: Sequence[str] | None = None) -> Windows:
+    """Arrays ``X`` ``(n, lookback, features)`` and ``y`` as :class:`helpers.preprocessing.Windows`, the shape the
+    baselines read (ridge and LightGBM flatten each window into one row). The target is not among the inputs, so the
+    baselines learn ``y`` as given (here the change). The windows carry no dates (``NaT``)."""
+    X, y = np.asarray(X), np.asarray(y)
+    if X.ndim != 3 or len(X) != len(y):
+        raise CourseError(f"X must be (windows, steps, features) with one y per window; got X {X.shape}, y {y.shape}.")
+    names = tuple(features) if features is not None else tuple(f"input {j}" for j in range(X.shape[2]))
+    no_dates = pd.DatetimeIndex([pd.NaT] * len(X))
+    return Windows(X=X, y=y, origins=no_dates, dates=no_dates, features=names, target="target",
+                   lookback=X.shape[1], horizon=y.shape[1] if y.ndim == 2 else 1)
 
 
 @dataclass
@@ -128,40 +131,17 @@ def fit_gradient_boosting(data: FamilyData, *, seed: int = 0, label: str = "ligh
     (``parameters`` is the number of trees kept, ``epochs`` is NaN)."""
     from helpers import baselines
 
-    train, val = FlatWindows(data.X_train, data.y_train), FlatWindows(data.X_val, data.y_val)
+    train, val = as_windows(data.X_train, data.y_train), as_windows(data.X_val, data.y_val)
     wall, cpu = time.perf_counter(), time.process_time()
-    model_class = getattr(baselines, "GradientBoostingBaseline", _Boosting)
-    booster = model_class(seed=seed).fit(train, val)
+    booster = baselines.GradientBoostingBaseline(seed=seed).fit(train, val)
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    pred_test = booster.predict(FlatWindows(data.X_test, data.y_test))
-    trees = getattr(booster, "n_trees", np.nan)
+    pred_test = booster.predict(as_windows(data.X_test, data.y_test))
+    trees = float(np.sum(booster.trees_))  # one count per forecast step
     return FamilyRun(
         family=label, seed=seed, parameters=float(trees), epochs=np.nan, best_epoch=np.nan, cpu_s_per_epoch=np.nan,
         cpu_s_fit=cpu, wall_s_fit=wall, val_skill=change_skill(data.y_val, booster.predict(val)),
         test_skill=change_skill(data.y_test, pred_test), test_forecast=pred_test,
     )
-
-
-class _Boosting:
-    """LightGBM on the flattened window, trees by early stopping on validation: used until
-    ``helpers.baselines.GradientBoostingBaseline`` exists in the installed course."""
-
-    def __init__(self, seed: int = 0) -> None:
-        import lightgbm
-
-        self.model = lightgbm.LGBMRegressor(n_estimators=2000, learning_rate=0.05, num_leaves=31, n_jobs=2,
-                                            random_state=seed, deterministic=True, force_row_wise=True, verbose=-1)
-
-    def fit(self, train: FlatWindows, val: FlatWindows) -> _Boosting:
-        import lightgbm
-
-        self.model.fit(train.X.reshape(len(train), -1), train.y, eval_set=[(val.X.reshape(len(val), -1), val.y)],
-                       callbacks=[lightgbm.early_stopping(100, verbose=False)])
-        self.n_trees = self.model.best_iteration_
-        return self
-
-    def predict(self, windows: FlatWindows) -> np.ndarray:
-        return self.model.predict(windows.X.reshape(len(windows), -1)).astype("float64")
 
 
 def seed_interval(skills, other, confidence: float = 0.95) -> tuple[float, float, float, str]:

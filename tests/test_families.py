@@ -89,3 +89,15 @@ def test_cost_skill_labels_apart_distinct_colours_axis_not_from_zero():
         for b in boxes[i + 1 :]:
             assert not a.overlaps(b)
     plt.close("all")
+
+
+def test_gradient_boosting_row_on_arrays():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(600, 4, 2)).astype("float32")
+    y = (X[:, -1, 0] ** 2 - X[:, -2, 1]).astype("float32")
+    data = families.FamilyData(X[:400], y[:400], X[400:500], y[400:500], X[500:], y[500:])
+    run = families.fit_gradient_boosting(data)
+    assert run.family == "lightgbm" and run.parameters >= 1 and run.test_skill > 0.3
+    assert run.test_forecast.shape == (100,) and np.isnan(run.epochs)
+    with pytest.raises(families.CourseError, match="one y per window"):
+        families.as_windows(X[:, 0], y)
