@@ -1,7 +1,8 @@
 """Lesson 08's comparison of model families, moved out of the notebook: train, time and score each family on the
 same windows, then read the seeds honestly.
 
-- :func:`as_windows` wraps arrays in the :class:`helpers.preprocessing.Windows` that the baselines read;
+- :func:`fit_ridge` fits the ridge baseline on arrays; :func:`as_windows` wraps arrays in the
+  :class:`helpers.preprocessing.Windows` that the baselines read;
 - :class:`FamilyData`: the six arrays every family is trained and scored on (train, validation, test windows and
   their targets). The target is the **change** from the window's last level, so persistence forecasts 0 and
   :func:`change_skill` is the skill against persistence.
@@ -20,6 +21,7 @@ same windows, then read the seeds honestly.
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -28,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import metrics, models, progress
+from helpers.baselines import LinearBaseline
 from helpers.errors import CourseError
 from helpers.preprocessing import Windows
 
@@ -84,6 +87,15 @@ class FamilyRun:
         return {"family": self.family, "seed": self.seed, "parameters": self.parameters, "epochs": self.epochs,
                 "best epoch": self.best_epoch, "cpu s/epoch": self.cpu_s_per_epoch, "cpu s/fit": self.cpu_s_fit,
                 "s/fit": self.wall_s_fit, "val skill": self.val_skill, "test skill": self.test_skill}
+
+
+def fit_ridge(X, y) -> LinearBaseline:
+    """Ridge regression (:class:`helpers.baselines.LinearBaseline`) on the flattened windows. Each change is a
+    difference of two levels, so the inputs are collinear and SciPy may warn about an ill-conditioned matrix, which
+    ridge's penalty handles; that one warning is silenced here, for this call only."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="An ill-conditioned matrix")
+        return LinearBaseline().fit(as_windows(X, y))
 
 
 def change_skill(y_true, y_pred) -> float:
