@@ -101,6 +101,12 @@ def test_q1_wrong(ns):
     assert "n_at_limits" in q1.evaluate(g, n_missing, 22).message  # only the lower limit counted
     assert "n_missing" in q1.evaluate(g, float(n_missing), n_limits).message
     assert "lacks the column" in q1.evaluate(g.rename(columns={"glucose": "bg"}), n_missing, n_limits).message
+    # Short gaps interpolated, long ones kept: some NaN are left, but readings were invented.
+    short = g.interpolate(limit=3, limit_area="inside")
+    left = int(short["glucose"].isna().sum())
+    result = q1.evaluate(short, left, n_limits)
+    assert result.status == "incorrect" and "interpolated or filled" in result.message, result.message
+    assert f"{n_missing - left} marks" in result.message
 
 
 def test_q1_starter_is_not_attempted():

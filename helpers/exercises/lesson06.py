@@ -46,6 +46,13 @@ def check_glucose(glucose: Any, n_missing: Any, n_at_limits: Any) -> str:
             "there is no gap left: the sensor was off for hours at a time (27.9 hours once), and filling those hours "
             "invents readings. Keep the gaps as NaN; the windows in step 2 will step around them."
         )
+    filled = _filled_marks(values)
+    if filled:
+        raise Incorrect(
+            f"{filled} marks that the sensor left empty hold a value here (interpolated or filled): gaps stay gaps, "
+            "short ones too, since a reading that was never taken cannot be scored or learned from. Use "
+            "load_sensor('glucose') as it comes, without .interpolate(), .ffill() or fill_gaps()."
+        )
     if not isinstance(n_missing, (int, np.integer)) or int(n_missing) != int(values.isna().sum()):
         raise Incorrect(f"n_missing should be the number of marks without a reading, an int: "
                         f"glucose['glucose'].isna().sum() (you gave {n_missing!r}).")
@@ -54,6 +61,16 @@ def check_glucose(glucose: Any, n_missing: Any, n_at_limits: Any) -> str:
         raise Incorrect(f"n_at_limits should count the readings equal to either limit in SENSOR_LIMITS, an int "
                         f"(you gave {n_at_limits!r}).")
     return f"{message} {int(n_missing)} empty marks, {at_limits} readings at a sensor limit."
+
+
+def _filled_marks(values: pd.Series) -> int:
+    """How many marks of ``values`` hold a value where the loaded readings have none (0 if none, or if the series is
+    not the course's glucose on its grid: the other checks answer that)."""
+    from helpers import load_sensor
+
+    reference = load_sensor("glucose")["glucose"]
+    inside = values.index[(values.index >= reference.index[0]) & (values.index <= reference.index[-1])]
+    return int((reference.reindex(inside).isna() & values.reindex(inside).notna()).sum())
 
 
 q1 = AssignmentStep(
