@@ -314,3 +314,17 @@ def test_sandbox_asked_for_but_missing_fails_clearly(tmp_path, capsys, monkeypat
         grade.find()
     line = grade.mode_line(None, str(why.value))
     assert line.startswith("Sandbox: none. bubblewrap (bwrap) is not installed") and "your permissions" in line
+
+
+def test_the_runner_builds_a_kernel_environment_without_touching_this_one(monkeypatch):
+    from helpers import runner
+
+    monkeypatch.setenv("LSTM_COURSE_SMOKE", "1")
+    monkeypatch.setenv("PYTHONPATH", "/elsewhere")
+    before = dict(os.environ)
+    full = runner.kernel_env(smoke=False, extra={"MPLBACKEND": "Agg", "PYTHONPATH": None})
+    smoke = runner.kernel_env(smoke=True, base={"PYTHONPATH": "/elsewhere"})
+    assert dict(os.environ) == before  # nothing to restore: this process's environment never changes
+    assert "LSTM_COURSE_SMOKE" not in full and full["MPLBACKEND"] == "Agg" and "PYTHONPATH" not in full
+    assert smoke == {"LSTM_COURSE_SMOKE": "1", "TF_CPP_MIN_LOG_LEVEL": "3",
+                     "PYTHONPATH": os.pathsep.join([str(runner.COURSE_ROOT), "/elsewhere"])}

@@ -113,7 +113,7 @@ class Sandbox:
             elif os.path.exists(secret):
                 args += ["--ro-bind", os.devnull, secret]
         python = [Path(p) for p in (sys.prefix, sys.base_prefix, *sys.path) if p and os.path.isdir(p)]
-        shown = _outermost(p.resolve() for p in [*python, *map(Path, read_only)])
+        shown = _outermost(p.resolve() for p in [*python, *map(Path, read_only)] if p.exists())
         for path in shown:
             if not any(path == Path(s) or Path(s) in path.parents for s in SYSTEM):
                 args += ["--ro-bind", str(path), str(path)]
