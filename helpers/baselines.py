@@ -7,11 +7,14 @@ that cannot beat these is not worth deploying, however good its plot looks.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 from sklearn.linear_model import Ridge
 
-from helpers.errors import PreprocessingError
+from helpers import checks
+from helpers.errors import ArgumentError, PreprocessingError
 from helpers.preprocessing import Windows
 
 
@@ -38,6 +41,8 @@ def seasonal_naive(series: pd.Series, season: int = 7, horizon: int = 1) -> pd.S
     seasons until it reaches the past.
     """
     series = _series(series, "seasonal_naive")
+    season = checks.positive_int(season, "season", "rows in one season: 7 for a weekly cycle in daily data", example=7)
+    horizon = checks.positive_int(horizon, "horizon", "steps ahead")
     lag = season * int(np.ceil(horizon / season))
     return series.shift(lag).rename("seasonal_naive")
 
@@ -97,6 +102,158 @@ class LinearBaseline:
 
     def predict(self, windows: Windows) -> np.ndarray:
         return self.model.predict(windows.X.reshape(len(windows), -1)).astype("float64")
+
+
+class GradientBoostingBaseline:
+    """LightGBM on the flattened windows: gradient-boosted trees, the model a forecasting practitioner tries first.
+
+    Like :class:`LinearBaseline` it sees every input at every step of the lookback (the level, the changes, the
+    calendar features: whatever the windows hold), flattened into one row per window. It learns the **change** from
+    the last value when the windows' target is one of their inputs (``y - last value``; added back by
+    :meth:`predict`), which is what lets trees extrapolate a level they never saw; otherwise (the pipeline's windows,
+    whose target already is the change) it learns ``y`` as given. ``change=True`` / ``False`` forces either.
+
+    The number of trees is chosen by early stopping: training stops when the validation RMSE has not improved for
+    ``patience`` trees (at most ``max_trees``) and the best count is kept (:attr:`trees_`). Pass the validation
+    windows to :meth:`fit`; without them the latest 15 % of the training windows are held out for it. A multi-step
+    target (``y`` of shape ``(n, horizon)``) gets one model per step, each with its own tree count.
+
+    Deterministic: the same ``seed`` gives the same trees (LightGBM's ``deterministic=True`` on ``num_threads``
+    threads, row-wise histograms).
+    """
+
+    #: Share of the training windows (the latest) held out for early stopping when fit() gets no validation windows.
+    HOLDOUT = 0.15
+
+    def __init__(
+        self,
+        *,
+        learning_rate: float = 0.05,
+        num_leaves: int = 31,
+        min_child_samples: int = 50,
+        subsample: float = 0.8,
+        colsample: float = 0.8,
+        max_trees: int = 2000,
+        patience: int = 50,
+        change: bool | None = None,
+        seed: int = 0,
+        num_threads: int = 2,
+    ) -> None:
+        self.params = {
+            "objective": "regression",
+            "learning_rate": checks.fraction(learning_rate, "learning_rate", "shrinkage of each tree", example=0.05),
+            "num_leaves": checks.positive_int(num_leaves, "num_leaves", "leaves per tree", example=31),
+            "min_data_in_leaf": checks.positive_int(min_child_samples, "min_child_samples", "windows per leaf",
+                                                    example=50),
+            "bagging_fraction": _share(subsample, "subsample", "the share of windows each tree sees"),
+            "bagging_freq": 1,
+            "feature_fraction": _share(colsample, "colsample", "the share of inputs each tree sees"),
+            "seed": checks.seed(seed),
+            "num_threads": checks.positive_int(num_threads, "num_threads", "CPU threads", example=2),
+            "deterministic": True,
+            "force_row_wise": True,
+            "verbosity": -1,
+        }
+        self.max_trees = checks.positive_int(max_trees, "max_trees", "the most trees per model", example=2000)
+        self.patience = checks.positive_int(patience, "patience", "trees without improvement", example=50)
+        if change not in (None, True, False):
+            raise ArgumentError(f"change must be None, True or False, got {change!r}. Fix: e.g. change=None.")
+        self.change = change
+        self.models: list = []
+        self.trees_: list[int] = []  #: trees kept per output (the best count on validation)
+        self.learns_change_: bool | None = None  #: whether fit() learned y - last value
+        self._shape: tuple | None = None
+        self._multi = False
+
+    @staticmethod
+    def _rows(windows: Windows) -> np.ndarray:
+        return windows.X.reshape(len(windows), -1)
+
+    def _last(self, windows: Windows) -> np.ndarray:
+        return windows.last_target.astype("float64") if self.learns_change_ else np.zeros(len(windows))
+
+    def _learned(self, windows: Windows) -> np.ndarray:
+        y = windows.y.astype("float64")
+        y = y.reshape(len(windows), -1)
+        return y - self._last(windows)[:, None]
+
+    def _check(self, windows: Windows, name: str) -> None:
+        if not isinstance(windows, Windows):
+            raise PreprocessingError(
+                f"{name} must be Windows (from preprocessing.make_windows), got {type(windows).__name__}."
+            )
+        if len(windows) == 0:
+            raise PreprocessingError(f"{name} holds no window. Fix: pass a longer period or a shorter lookback.")
+        if self._shape is not None and windows.X.shape[1:] != self._shape:
+            raise PreprocessingError(
+                f"{name} have {windows.X.shape[1]} steps x {windows.X.shape[2]} inputs, the training windows "
+                f"{self._shape[0]} x {self._shape[1]}. Fix: cut every part's windows with the same lookback and "
+                "features."
+            )
+
+    def fit(self, windows: Windows, validation: Windows | None = None) -> GradientBoostingBaseline:
+        """Fit on ``windows``; the tree count is chosen by early stopping on ``validation`` (or on the latest
+        :attr:`HOLDOUT` of ``windows`` when None). Returns ``self``."""
+        import lightgbm
+
+        self._shape = None
+        self._check(windows, "the training windows")
+        self._shape = windows.X.shape[1:]
+        if validation is None:
+            cut = int(round(len(windows) * (1 - self.HOLDOUT)))
+            if cut < 1 or cut >= len(windows):
+                raise PreprocessingError(
+                    f"{len(windows)} training window(s) are too few to hold some out for early stopping. Fix: pass "
+                    "validation windows, fit(train_windows, val_windows)."
+                )
+            windows, validation = _between(windows, 0, cut), _between(windows, cut, None)
+        self._check(validation, "the validation windows")
+        inputs = windows.target in windows.features
+        if self.change and not inputs:
+            raise PreprocessingError(
+                f"change=True needs the target {windows.target!r} among the inputs (it learns y - last value); these "
+                f"windows' inputs are {list(windows.features)}. Fix: change=None, or add the target to the features."
+            )
+        self.learns_change_ = inputs if self.change is None else self.change
+        x_train, x_val = self._rows(windows), self._rows(validation)
+        y_train, y_val = self._learned(windows), self._learned(validation)
+        self.models, self.trees_ = [], []
+        for k in range(y_train.shape[1]):
+            # LightGBM's own training API (stable across its 4.x releases, Colab's included).
+            booster = lightgbm.train(
+                self.params, lightgbm.Dataset(x_train, y_train[:, k]), num_boost_round=self.max_trees,
+                valid_sets=[lightgbm.Dataset(x_val, y_val[:, k])],
+                callbacks=[lightgbm.early_stopping(self.patience, verbose=False)],
+            )
+            self.models.append(booster)
+            self.trees_.append(int(booster.best_iteration or self.max_trees))
+        self._multi = windows.y.ndim == 2
+        return self
+
+    def predict(self, windows: Windows) -> np.ndarray:
+        """Forecasts of ``y`` for ``windows`` (the change added back to the last value when it learned the change):
+        shape ``(n,)``, or ``(n, horizon)`` for a multi-step target."""
+        if not self.models:
+            raise PreprocessingError("this GradientBoostingBaseline is not fitted yet. Fix: fit(train, val) first.")
+        self._check(windows, "the windows to forecast")
+        x = self._rows(windows)
+        out = np.column_stack([m.predict(x, num_iteration=t) for m, t in zip(self.models, self.trees_, strict=True)])
+        out = out.astype("float64") + self._last(windows)[:, None]
+        return out if self._multi else out[:, 0]
+
+
+def _between(windows: Windows, start: int, stop: int | None) -> Windows:
+    """Windows ``start`` to ``stop`` (in time order)."""
+    part = slice(start, stop)
+    return replace(windows, X=windows.X[part], y=windows.y[part], origins=windows.origins[part],
+                   dates=windows.dates[part])
+
+
+def _share(value, name: str, meaning: str) -> float:
+    """``value`` as a float in (0, 1]."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not 0 < value <= 1:
+        raise ArgumentError(f"{name} is {meaning}, in (0, 1]; got {value!r}. Fix: e.g. {name}=0.8.")
+    return float(value)
 
 
 # --- ARIMA, the classical peer (lesson 07) -----------------------------------------------------------------------

@@ -1,13 +1,21 @@
 """Baselines and metrics, checked against values worked out by hand."""
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from helpers import metrics
-from helpers.baselines import LinearBaseline, climatology, moving_average, persistence, seasonal_naive
+from helpers.baselines import (
+    GradientBoostingBaseline,
+    LinearBaseline,
+    climatology,
+    moving_average,
+    persistence,
+    seasonal_naive,
+)
 from helpers.errors import CourseError, PreprocessingError
 from helpers.preprocessing import make_windows
 
@@ -104,3 +112,57 @@ def test_lag_correlation_exposes_a_shifted_forecast():
     lagged = np.r_[price[0], price[:-1]]  # "forecast" = yesterday's price
     corr = metrics.lag_correlation(price, lagged)
     assert corr.idxmax() == 1 and corr[1] > 0.99 and abs(corr[0]) < 0.2
+
+
+def _nonlinear_walk(n=900, seed=0):
+    """A random walk whose next step is a non-linear function of the last one: a level that leaves its training
+    range (only the change can be learned) and a rule a straight line cannot fit."""
+    rng = np.random.default_rng(seed)
+    x = np.zeros(n)
+    for t in range(2, n):
+        x[t] = x[t - 1] + np.tanh(4 * (x[t - 1] - x[t - 2])) * 0.8 + np.sign(rng.normal()) * 0.5
+    return pd.DataFrame({"x": x, "d": np.r_[0.0, np.diff(x)]}, index=pd.date_range("2020-01-01", periods=n, freq="h"))
+
+
+def test_gradient_boosting_learns_the_change_and_stops_early():
+    frame = _nonlinear_walk()
+    w = make_windows(frame, "x", ["x", "d"], lookback=3)
+    train, val, test = (replace(w, X=w.X[a:b], y=w.y[a:b], origins=w.origins[a:b], dates=w.dates[a:b])
+                        for a, b in ((0, 600), (600, 750), (750, None)))
+    model = GradientBoostingBaseline(max_trees=300, patience=20).fit(train, val)
+    assert model.learns_change_ and len(model.trees_) == 1 and 1 <= model.trees_[0] < 300
+    forecast = model.predict(test)
+    assert forecast.shape == (len(test),)
+    assert metrics.skill(test.y, forecast, test.last_target) > 0.3
+    assert metrics.rmse(test.y, forecast) < metrics.rmse(test.y, LinearBaseline().fit(train).predict(test))
+    # The rule is the same at any level: lifted far above the training range, the change it learned carries over,
+    # while trees fitted to the level itself can only answer with levels they saw.
+    lifted = replace(test, X=test.X + np.array([1000.0, 0.0], dtype="float32"), y=test.y + 1000)
+    assert metrics.skill(lifted.y, model.predict(lifted), lifted.last_target) > 0.3
+    on_level = GradientBoostingBaseline(max_trees=300, patience=20, change=False).fit(train, val)
+    assert not on_level.learns_change_
+    assert metrics.skill(lifted.y, on_level.predict(lifted), lifted.last_target) < -10
+    # Deterministic; without validation windows it holds out the latest 15 % of the training windows.
+    again = GradientBoostingBaseline(max_trees=300, patience=20).fit(train, val).predict(test)
+    np.testing.assert_array_equal(forecast, again)
+    assert GradientBoostingBaseline(max_trees=50, patience=5).fit(train).predict(test).shape == (len(test),)
+
+
+def test_gradient_boosting_multi_step_and_bad_input():
+    frame = _nonlinear_walk(300)
+    w = make_windows(frame, "x", ["x", "d"], lookback=3, horizon=2, multi_step=True)
+    model = GradientBoostingBaseline(max_trees=20, patience=5).fit(w, w)
+    assert model.predict(w).shape == (len(w), 2) and len(model.trees_) == 2
+    with pytest.raises(CourseError, match="not fitted"):
+        GradientBoostingBaseline().predict(w)
+    with pytest.raises(CourseError, match="3 steps x 1 inputs, the training windows 3 x 2"):
+        model.predict(make_windows(frame, "x", ["x"], lookback=3, horizon=2, multi_step=True))
+    with pytest.raises(CourseError, match="change=True needs the target"):
+        GradientBoostingBaseline(change=True).fit(make_windows(frame, "x", ["d"], lookback=3))
+    with pytest.raises(CourseError, match="subsample"):
+        GradientBoostingBaseline(subsample=1.5)
+
+
+def test_seasonal_naive_refuses_a_season_of_zero(series):
+    with pytest.raises(CourseError, match="season must be a positive integer"):
+        seasonal_naive(series, season=0)

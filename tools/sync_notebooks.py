@@ -27,7 +27,8 @@ REPO_BRANCH = "main"
 #: Packages that Colab lacks, installed by the first cell, in the ranges of requirements.txt (a test checks that they
 #: agree). TensorFlow and Keras are deliberately absent: Colab's own build matches its CUDA, protobuf and h5py, and
 #: reinstalling it breaks them. ``pandas<3`` (tighter than requirements.txt) keeps meteostat from upgrading Colab's
-#: pandas to 3.x (meteostat 2 needs pandas >= 2.3, so Colab ends up on 2.3).
+#: pandas to 3.x (meteostat 2 needs pandas >= 2.3, so Colab ends up on 2.3). LightGBM (the gradient-boosted
+#: baseline) is absent too: Colab ships it (4.x, within requirements.txt's range).
 COLAB_PACKAGES = ("meteostat>=2.1,<3", "pandas>=2.3,<3", "yfinance>=0.2.66,<2", "keras-tuner>=1.4.8,<2")
 
 #: Where the first cell clones the course on Colab.
