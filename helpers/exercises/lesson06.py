@@ -46,6 +46,13 @@ def check_glucose(glucose: Any, n_missing: Any, n_at_limits: Any) -> str:
             "there is no gap left: the sensor was off for hours at a time (27.9 hours once), and filling those hours "
             "invents readings. Keep the gaps as NaN; the windows in step 2 will step around them."
         )
+    filled = _filled_marks(values)
+    if filled:
+        raise Incorrect(
+            f"{filled} marks that the sensor left empty hold a value here (interpolated or filled): gaps stay gaps, "
+            "short ones too, since a reading that was never taken cannot be scored or learned from. Use "
+            "load_sensor('glucose') as it comes, without .interpolate(), .ffill() or fill_gaps()."
+        )
     if not isinstance(n_missing, (int, np.integer)) or int(n_missing) != int(values.isna().sum()):
         raise Incorrect(f"n_missing should be the number of marks without a reading, an int: "
                         f"glucose['glucose'].isna().sum() (you gave {n_missing!r}).")
@@ -54,6 +61,16 @@ def check_glucose(glucose: Any, n_missing: Any, n_at_limits: Any) -> str:
         raise Incorrect(f"n_at_limits should count the readings equal to either limit in SENSOR_LIMITS, an int "
                         f"(you gave {n_at_limits!r}).")
     return f"{message} {int(n_missing)} empty marks, {at_limits} readings at a sensor limit."
+
+
+def _filled_marks(values: pd.Series) -> int:
+    """How many marks of ``values`` hold a value where the loaded readings have none (0 if none, or if the series is
+    not the course's glucose on its grid: the other checks answer that)."""
+    from helpers import load_sensor
+
+    reference = load_sensor("glucose")["glucose"]
+    inside = values.index[(values.index >= reference.index[0]) & (values.index <= reference.index[-1])]
+    return int((reference.reindex(inside).isna() & values.reindex(inside).notna()).sum())
 
 
 q1 = AssignmentStep(
@@ -205,8 +222,11 @@ q4 = AssignmentStep(
 # --- Step 5: evaluation -------------------------------------------------------------------------------------------
 
 
-def check_glucose_evaluation(results: Any, y_true: Any, y_pred: Any, y_persistence: Any, y_ridge: Any) -> str:
-    """The shared metric check in mg/dL, then the Clarke grid share in zones A and B and the DM test against ridge."""
+def check_glucose_evaluation(results: Any, y_true: Any, y_pred: Any, y_persistence: Any, y_ridge: Any, model: Any,
+                             scaler: Any, val_w: Any, test_w: Any) -> str:
+    """The shared step-5 check in mg/dL (y_pred recomputed from the model, so a leak, ridge's forecasts or the
+    validation windows' forecasts are named), then the Clarke grid share in zones A and B and the DM test against
+    ridge."""
     from helpers import evaluation, metrics
 
     true = np.asarray(y_true, dtype="float64").ravel()
@@ -217,7 +237,8 @@ def check_glucose_evaluation(results: Any, y_true: Any, y_pred: Any, y_persisten
     if np.nanmax(pred) < 2:
         raise Incorrect("y_pred looks scaled (between 0 and 1) while y_true is in mg/dL: map the forecasts back with "
                         "preprocessing.inverse_scale(scaler, ..., 'glucose').")
-    message = assignment.check_evaluation(results, y_true, y_pred, y_persistence)
+    message = assignment.check_model_evaluation(results, y_true, y_pred, y_persistence, y_ridge, model, scaler, val_w,
+                                                test_w, target="glucose", units="mg/dL")
     for key in ("clarke_ab", "dm_p"):
         if key not in results:
             raise Incorrect(f"results lacks {key!r}.")
