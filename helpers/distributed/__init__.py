@@ -13,8 +13,9 @@
 - :mod:`.worker`: the worker process itself (``python -m helpers.distributed.worker``, started by the launcher).
 
 Why not ``model.fit``: under ``MultiWorkerMirroredStrategy``, Keras 3's ``fit`` fails at its first step with
-``ValueError: Attempt to convert a value (PerReplica:{...})`` (an open upstream problem; TensorFlow 2.20-2.21,
-Keras 3.13-3.15). ``fit`` under ``MirroredStrategy`` on one machine works.
+``ValueError: Attempt to convert a value (PerReplica:{...})`` (measured on TensorFlow 2.21 / Keras 3.15 and on
+Colab's 2.20 / 3.13; an open upstream problem since Keras 3 became TensorFlow's Keras: keras-team/keras#20585,
+tensorflow/tensorflow#72388). ``fit`` under ``MirroredStrategy`` on one machine works.
 
 Importing this package imports neither TensorFlow nor Keras; :mod:`.training` does.
 """
