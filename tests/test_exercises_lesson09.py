@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
 from helpers import metrics
 from helpers.exercises import lesson09
-from helpers.exercises.lesson09 import ____, q1
+from helpers.exercises.lesson09 import ____, q1, q2, q3
 
 
 def _solution(exercise, name):
-    namespace: dict = {"np": np}
+    namespace: dict = {"np": np, "math": math}
     exec(exercise.solution_code, namespace)
     return namespace[name]
 
@@ -51,3 +53,69 @@ def test_q1_starter_is_not_attempted(capsys):
     assert q1.evaluate(coverage).status == "not attempted"
     q1.check(coverage)  # never raises
     assert "Not attempted" in capsys.readouterr().out
+
+
+# --- Q2 ---------------------------------------------------------------------------------------------------------------
+
+def test_q2_right_and_agrees_with_the_helpers():
+    assert q2.evaluate(_solution(q2, "conformal_q")).correct
+    from helpers import evaluation
+
+    assert q2.evaluate(lambda scores, coverage: evaluation.conformal_quantile(scores, coverage)).correct
+
+
+def _sorted_at(position):
+    return lambda scores, coverage: float(np.sort(scores)[min(position(len(scores), coverage), len(scores) - 1)])
+
+
+@pytest.mark.parametrize(
+    "wrong, reason",
+    [
+        (lambda scores, coverage: float(np.quantile(scores, coverage)), "plain 80% quantile"),
+        (_sorted_at(lambda n, c: math.ceil(n * c) - 1), "plain 80% quantile"),
+        (_sorted_at(lambda n, c: math.ceil((n + 1) * c)), "NumPy counts from 0"),
+        (lambda scores, coverage: float(np.sort(scores)[min(math.ceil((len(scores) + 1) * coverage),
+                                                            len(scores)) - 1]), "float('inf')"),
+        (lambda scores, coverage: "q", "one number"),
+    ],
+)
+def test_q2_wrong(wrong, reason):
+    result = q2.evaluate(wrong)
+    assert result.status == "incorrect", result
+    assert reason in result.message
+
+
+def test_q2_and_q3_untouched_are_not_attempted():
+    def conformal_q(scores, coverage):
+        return ____
+
+    def aci_update(alpha_t, alpha, gamma, missed):
+        return ____
+
+    assert q2.evaluate(conformal_q).status == "not attempted"
+    assert q3.evaluate(aci_update).status == "not attempted"
+
+
+# --- Q3 ---------------------------------------------------------------------------------------------------------------
+
+def test_q3_right():
+    assert q3.evaluate(_solution(q3, "aci_update")).correct
+
+
+@pytest.mark.parametrize(
+    "wrong, reason",
+    [
+        (lambda a_t, a, g, missed: a_t - g * (a - float(missed)), "wrong way"),
+        (lambda a_t, a, g, missed: a_t + g * (a - float(not missed)), "used a hit"),
+        (lambda a_t, a, g, missed: a_t + g * ((1 - a) - float(missed)), "not the coverage"),
+        (lambda a_t, a, g, missed: a, "the next level is"),
+        (lambda a_t, a, g, missed: None, "not attempted"),
+    ],
+)
+def test_q3_wrong(wrong, reason):
+    result = q3.evaluate(wrong)
+    if reason == "not attempted":
+        assert result.status == "not attempted"
+        return
+    assert result.status == "incorrect", result
+    assert reason in result.message

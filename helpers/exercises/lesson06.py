@@ -222,8 +222,11 @@ q4 = AssignmentStep(
 # --- Step 5: evaluation -------------------------------------------------------------------------------------------
 
 
-def check_glucose_evaluation(results: Any, y_true: Any, y_pred: Any, y_persistence: Any, y_ridge: Any) -> str:
-    """The shared metric check in mg/dL, then the Clarke grid share in zones A and B and the DM test against ridge."""
+def check_glucose_evaluation(results: Any, y_true: Any, y_pred: Any, y_persistence: Any, y_ridge: Any, model: Any,
+                             scaler: Any, val_w: Any, test_w: Any) -> str:
+    """The shared step-5 check in mg/dL (y_pred recomputed from the model, so a leak, ridge's forecasts or the
+    validation windows' forecasts are named), then the Clarke grid share in zones A and B and the DM test against
+    ridge."""
     from helpers import evaluation, metrics
 
     true = np.asarray(y_true, dtype="float64").ravel()
@@ -234,7 +237,8 @@ def check_glucose_evaluation(results: Any, y_true: Any, y_pred: Any, y_persisten
     if np.nanmax(pred) < 2:
         raise Incorrect("y_pred looks scaled (between 0 and 1) while y_true is in mg/dL: map the forecasts back with "
                         "preprocessing.inverse_scale(scaler, ..., 'glucose').")
-    message = assignment.check_evaluation(results, y_true, y_pred, y_persistence)
+    message = assignment.check_model_evaluation(results, y_true, y_pred, y_persistence, y_ridge, model, scaler, val_w,
+                                                test_w, target="glucose", units="mg/dL")
     for key in ("clarke_ab", "dm_p"):
         if key not in results:
             raise Incorrect(f"results lacks {key!r}.")
