@@ -21,7 +21,7 @@ def assert_solved_assignment_passes(notebook: Path, monkeypatch) -> None:
     import re
 
     filled, text = run_solved_assignment(notebook, monkeypatch)
-    assert filled == ["q1", "q2", "q3", "q4", "q5", "q6"], filled
+    assert filled[:6] == ["q1", "q2", "q3", "q4", "q5", "q6"], filled  # a lesson may add exercises after step 6
     for n in range(1, 7):
         assert re.search(rf"Step {n} - \w+ - Correct", text), f"step {n} not correct:\n{text}"
     assert "REFERENCE" not in text and "Not attempted" not in text
