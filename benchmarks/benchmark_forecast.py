@@ -48,10 +48,13 @@ TARGETS = {"stock": ("Close", 1), "weather": ("tmax", 1), "sensor": ("glucose", 
 BACKTEST_FOLDS = 4
 BACKTEST_SEEDS = 3
 METRICS = ("skill", "rmse", "mae", "r2")
+MODELS = ("persistence", "climatology", "seasonal", "linear", "lightgbm", "lstm")
 #: The course's targets (benchmarks/README.md): median LSTM skill against persistence.
 WEATHER_MIN_SKILL = 0.08
 WEATHER_MAX_GAP_TO_LINEAR = 0.01
 STOCK_MIN_SKILL = -0.01
+SENSOR_MIN_SKILL = 0.20
+SENSOR_MIN_LEAD = 0.03
 
 
 def load(kind: str, name: str) -> pd.DataFrame:
@@ -87,7 +90,9 @@ def run(seeds: int, smoke: bool, only: list[str] | None = None) -> tuple[pd.Data
             wall = time.perf_counter() - started
             epochs = result.epochs.loc[seed]
             calls.append(
-                {"data": label, "seed": seed, "wall_s": wall, "epochs": epochs["run"], "best_epoch": epochs["best"]}
+                {"data": label, "seed": seed, "wall_s": wall, "epochs": epochs["run"], "best_epoch": epochs["best"],
+                 "best_baseline": result.best.against, "p_best": result.best.p_value,
+                 "p_linear": result.dm.loc["linear", "p_value"]}
             )
             for model, values in result.scores.iterrows():
                 rows.append(
@@ -97,12 +102,14 @@ def run(seeds: int, smoke: bool, only: list[str] | None = None) -> tuple[pd.Data
                         "model": model,
                         **{m: values[m] for m in METRICS},
                         "val_skill": result.validation.loc[model, "skill"],
+                        "seconds": values["seconds"],
                     }
                 )
             scores = result.scores
             print(
                 f"{label:28s} seed {seed}: LSTM skill {scores.loc['lstm', 'skill']:+.4f} "
-                f"(linear {scores.loc['linear', 'skill']:+.4f}), {epochs['run']} epochs, {wall:.1f} s",
+                f"(linear {scores.loc['linear', 'skill']:+.4f}, lightgbm {scores.loc['lightgbm', 'skill']:+.4f}), "
+                f"{epochs['run']} epochs, {wall:.1f} s; {result.best.said}",
                 flush=True,
             )
     return pd.DataFrame(rows), pd.DataFrame(calls)
@@ -124,10 +131,10 @@ def markdown(table: pd.DataFrame) -> str:
 
 def summary(rows: pd.DataFrame, calls: pd.DataFrame) -> str:
     """The markdown tables: metrics per data set and model, wall time per call, targets."""
-    order = {m: i for i, m in enumerate(["persistence", "climatology", "linear", "lstm"])}
+    order = {m: i for i, m in enumerate(["persistence", "climatology", "seasonal", "linear", "lightgbm", "lstm"])}
     lines = [
-        "| data (target) | model | skill | RMSE | MAE | R² | validation skill |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| data (target) | model | skill | RMSE | MAE | R² | validation skill | seconds (wall, fit + forecast) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for label, group in rows.groupby("data", sort=False):
         for model, g in sorted(group.groupby("model"), key=lambda kv: order.get(kv[0], 99)):
@@ -137,16 +144,27 @@ def summary(rows: pd.DataFrame, calls: pd.DataFrame) -> str:
                 _cell(g["mae"], 3),
                 _cell(g["r2"], 4),
                 _cell(g["val_skill"], 4),
+                _cell(g["seconds"], 1),
             ]
             lines.append(f"| {label} | {model} | " + " | ".join(cells) + " |")
-    lines += ["", "| data (target) | wall time per call (s) | epochs run | best epoch |", "| --- | --- | --- | --- |"]
+    lines += ["", "| data (target) | wall time per call (s) | epochs run | best epoch | best baseline (test) | DM p "
+              "vs it, per seed | DM p vs linear, per seed |", "| --- | --- | --- | --- | --- | --- | --- |"]
     for label, g in calls.groupby("data", sort=False):
-        lines.append(f"| {label} | {_cell(g['wall_s'], 1)} | {_cell(g['epochs'], 0)} | {_cell(g['best_epoch'], 0)} |")
+        lines.append(f"| {label} | {_cell(g['wall_s'], 1)} | {_cell(g['epochs'], 0)} | {_cell(g['best_epoch'], 0)} | "
+                     f"{', '.join(dict.fromkeys(g['best_baseline']))} | {', '.join(f'{p:.2g}' for p in g['p_best'])} | "
+                     f"{', '.join(f'{p:.2g}' for p in g['p_linear'])} |")
     lines += ["", "| target | measured (median over seeds) | met |", "| --- | --- | --- |"]
     for label, group in rows.groupby("data", sort=False):
         skill = group.groupby("model")["skill"].median()
         if label.startswith("sensor"):
-            continue  # the glucose targets (issue of lesson 06) are read off the backtest and single-split tables
+            # Issue 18: median LSTM skill >= 0.20 and >= linear + 0.03, DM p < 0.01 against linear.
+            p = calls.loc[calls["data"] == label, "p_linear"].median()
+            ok = skill["lstm"] >= SENSOR_MIN_SKILL and skill["lstm"] - skill["linear"] >= SENSOR_MIN_LEAD and p < 0.01
+            lines.append(
+                f"| {label}: LSTM skill ≥ {SENSOR_MIN_SKILL}, ≥ linear + {SENSOR_MIN_LEAD}, DM p vs linear < 0.01 | "
+                f"LSTM {skill['lstm']:.4f}, linear {skill['linear']:.4f}, median p {p:.2g} | {'yes' if ok else 'no'} |"
+            )
+            continue
         if label.startswith("weather"):
             ok = skill["lstm"] >= WEATHER_MIN_SKILL
             lines.append(
@@ -166,7 +184,8 @@ def summary(rows: pd.DataFrame, calls: pd.DataFrame) -> str:
 
 def readme_section(rows: pd.DataFrame, calls: pd.DataFrame, generated: str) -> str:
     """The README's summary: test skill against persistence per data set and model, wall time, targets."""
-    models = [m for m in ["persistence", "climatology", "seasonal", "linear", "lstm"] if m in set(rows["model"])]
+    models = [m for m in ["persistence", "climatology", "seasonal", "linear", "lightgbm", "lstm"]
+              if m in set(rows["model"])]
     lines = [
         "Test skill against persistence (next day; glucose 30 minutes ahead), median [min, max] over seeds "
         f"({generated}; every metric, the "
@@ -219,10 +238,12 @@ def run_backtests(folds: int, seeds: int, smoke: bool, only: list[str] | None = 
             {
                 "data": label,
                 "test days": result.dm.n,
-                **{f"skill {m}": pooled.get(m) for m in ("persistence", "climatology", "seasonal", "linear", "lstm")},
+                **{f"skill {m}": pooled.get(m) for m in MODELS},
+                **{f"seconds {m}": result.pooled["seconds"].get(m) for m in MODELS},
                 "lstm seeds": result.seed_pooled_skill.tolist(),
                 "lstm folds": table[table["model"] == "lstm"]["skill"].tolist(),
                 "linear folds": table[table["model"] == "linear"]["skill"].tolist(),
+                "lightgbm folds": table[table["model"] == "lightgbm"]["skill"].tolist(),
                 "best baseline": result.dm.against,
                 "dm": result.dm.statistic,
                 "p": result.dm.p_value,
@@ -241,9 +262,7 @@ def _num(value, digits: int = 3) -> str:
 
 def backtest_tables(results: pd.DataFrame) -> tuple[str, str]:
     """The markdown of the backtest: the full table for results.md and the summary for the README."""
-    models = [
-        m for m in ("persistence", "climatology", "seasonal", "linear", "lstm") if results[f"skill {m}"].notna().any()
-    ]
+    models = [m for m in MODELS if results[f"skill {m}"].notna().any()]
     head = (
         "| data (target) | test steps | "
         + " | ".join(models)
@@ -266,9 +285,9 @@ def backtest_tables(results: pd.DataFrame) -> tuple[str, str]:
         short.append(f"| {values['data']} | " + " | ".join(cells) + f" | {p_cell} |")
     lines += [
         "",
-        "| data (target) | LSTM skill per fold | linear skill per fold | chosen on validation | its pooled skill "
-        "| wall time (s) |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| data (target) | LSTM skill per fold | linear skill per fold | LightGBM skill per fold | chosen on "
+        "validation | its pooled skill | seconds: linear, LightGBM, LSTM (all folds and seeds) | wall time (s) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for values in results.to_dict("records"):
         lines.append(
@@ -276,8 +295,12 @@ def backtest_tables(results: pd.DataFrame) -> tuple[str, str]:
             + ", ".join(f"{v:+.3f}" for v in values["lstm folds"])
             + " | "
             + ", ".join(f"{v:+.3f}" for v in values["linear folds"])
+            + " | "
+            + ", ".join(f"{v:+.3f}" for v in values["lightgbm folds"])
             + f" | {', '.join(values['chosen'])} | "
-            + f"{values['selected']:+.3f} | {values['wall_s']:.0f} |"
+            + f"{values['selected']:+.3f} | "
+            + ", ".join(f"{values[f'seconds {m}']:.0f}" for m in ("linear", "lightgbm", "lstm"))
+            + f" | {values['wall_s']:.0f} |"
         )
     return "\n".join(lines), "\n".join(short)
 

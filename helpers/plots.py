@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import matplotlib.colors
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
@@ -179,6 +180,30 @@ def plot_by_horizon(
     return ax
 
 
+def family_colours(names) -> dict[str, str]:
+    """One distinct colour per name, in order (tab10, then tab20): for tables of many families, where the course
+    colours of :func:`colour` would give every name that starts with ``lstm`` the same red."""
+    palette = sns.color_palette("tab10") + sns.color_palette("tab20")[1::2]
+    return {str(name): matplotlib.colors.to_hex(palette[i % len(palette)]) for i, name in enumerate(names)}
+
+
+def _label_positions(points, widths, height: float = 0.05) -> list[tuple[float, float]]:
+    """Label corners (axes fractions) right of each point, moved up or down until no two labels overlap."""
+    placed: list[tuple[float, float, float]] = []
+    result = []
+    for (x, y), width in zip(points, widths, strict=True):
+        lx = min(x + 0.015, 0.99 - width) if x + 0.015 + width <= 0.99 else x - 0.015 - width
+        ly = y - height / 2
+        for shift in np.concatenate([[0], np.ravel([[s, -s] for s in np.arange(0.01, 1, 0.01)])]):
+            cand = min(max(ly + shift, 0.01), 0.99 - height)
+            if all(abs(cand - py) >= height or lx + width <= px or px + pw <= lx for px, py, pw in placed):
+                ly = cand
+                break
+        placed.append((lx, ly, width))
+        result.append((lx, ly))
+    return result
+
+
 def plot_cost_skill(
     table: pd.DataFrame,
     *,
@@ -187,20 +212,39 @@ def plot_cost_skill(
     low: str = "low",
     high: str = "high",
     baselines: Mapping[str, float] | None = None,
+    colours: Mapping[str, str] | None = None,
     ax=None,
     title: str = "Skill against cost",
 ):
     """One point per model (rows of ``table``) at its ``cost`` (log axis) and mean ``skill``, with a bar from
-    ``low`` to ``high`` (e.g. the range over seeds); ``baselines`` (name: skill) are drawn as dashed lines."""
+    ``low`` to ``high`` (e.g. the range over seeds); ``baselines`` (name: skill) are drawn as dashed lines.
+    ``colours`` (name: colour) defaults to :func:`family_colours`. The skill axis spans the data, not 0, and the
+    labels are moved apart so that none overlaps another or leaves the axes."""
     ax = _ax(ax, (9, 5))
-    for i, (name, row) in enumerate(table.iterrows()):
-        error = [[row[skill] - row[low]], [row[high] - row[skill]]] if low in table and high in table else None
-        ax.errorbar(row[cost], row[skill], yerr=error, fmt="o", color=colour(str(name), i), capsize=3, markersize=7)
-        ax.annotate(str(name), (row[cost], row[skill]), xytext=(6, 4), textcoords="offset points", fontsize=9)
+    colours = {**family_colours(table.index), **(colours or {})}
+    has_bars = low in table and high in table
+    for name, row in table.iterrows():
+        bar = [[row[skill] - row[low]], [row[high] - row[skill]]] if has_bars and pd.notna(row[low]) else None
+        ax.errorbar(row[cost], row[skill], yerr=bar, fmt="o", color=colours[str(name)], capsize=3, markersize=7)
     for i, (name, value) in enumerate((baselines or {}).items()):
         ax.axhline(value, color=colour(name, i), linestyle="--", linewidth=1, label=f"{name} ({value:.3f})")
     ax.set_xscale("log")
+    values = [table[skill], *([table[low], table[high]] if has_bars else []), *(baselines or {}).values()]
+    lo, hi = float(np.nanmin(np.hstack(values))), float(np.nanmax(np.hstack(values)))
+    ax.set_ylim(lo - 0.12 * (hi - lo), hi + 0.12 * (hi - lo))
+    xs = table[cost].astype(float)
+    ax.set_xlim(xs.min() / 1.6, xs.max() * 1.6)
     ax.set(title=title, xlabel=f"cost: {cost} (log scale)", ylabel=f"{skill} vs persistence")
+    ax.figure.canvas.draw()
+    to_axes = (ax.transData + ax.transAxes.inverted()).transform
+    points = [tuple(to_axes((row[cost], row[skill]))) for _, row in table.iterrows()]
+    widths = [0.0125 * len(str(name)) for name in table.index]
+    positions = _label_positions(points, widths)
+    for name, (px, py), (lx, ly), width in zip(table.index, points, positions, widths, strict=True):
+        if abs(ly + 0.025 - py) > 0.03:  # moved away from its point: a thin line back to it
+            ax.plot([px, lx if lx > px else lx + width], [py, ly + 0.025], transform=ax.transAxes, color="0.6",
+                    linewidth=0.6)
+        ax.text(lx, ly, str(name), transform=ax.transAxes, fontsize=9, color=colours[str(name)], va="bottom")
     if baselines:
         ax.legend(loc="lower right")
     return ax

@@ -19,7 +19,7 @@ EXERCISES = [
 
 
 def test_every_lesson_has_exercises():
-    assert [f"lesson{n:02d}" for n in range(1, 10)] == LESSONS
+    assert [f"lesson{n:02d}" for n in range(1, 11)] == LESSONS
 
 
 @pytest.mark.parametrize("lesson", LESSONS)

@@ -62,20 +62,27 @@ def notebook_ns(keras, prices):
     scaled = [pd.DataFrame(ns["scaler"].transform(p), index=p.index, columns=p.columns)
               for p in (ns["train"], ns["val"], ns["test"])]
     windows = [preprocessing.make_windows(p, "return", lookback=LOOKBACK) for p in scaled]
-    ns.update(X_train=windows[0].X, y_train=windows[0].y, X_val=windows[1].X, y_val=windows[1].y)
+    ns.update(X_train=windows[0].X, y_train=windows[0].y, X_val=windows[1].X, y_val=windows[1].y, train_w=windows[0],
+              val_w=windows[1], test_w=windows[2])
     return ns
 
 
 @pytest.fixture(scope="module")
-def dollars():
-    """y_true, y_persistence and return_pred as the notebook lines them up (synthetic, on business days)."""
-    rng = np.random.default_rng(0)
-    dates = pd.bdate_range("2012-01-02", periods=120)
-    close = pd.Series(30 * np.exp(np.cumsum(rng.normal(0, 0.01, 121))), index=pd.bdate_range("2011-12-30", periods=121))
-    y_true = close.loc[dates]
-    y_persistence = close.shift(1).loc[dates]
-    return_pred = pd.Series(rng.normal(0.0005, 0.002, len(dates)), index=dates, name="return_pred")
-    return {"np": np, "y_true": y_true, "y_persistence": y_persistence, "return_pred": return_pred}
+def dollars(keras, notebook_ns, prices):
+    """y_true, y_persistence and return_pred as the notebook lines them up, from a tiny LSTM trained for one epoch."""
+    from helpers import models, preprocessing
+
+    model = keras.Sequential([keras.Input((LOOKBACK, 1)), keras.layers.LSTM(4), keras.layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(notebook_ns["X_train"], notebook_ns["y_train"], epochs=1, verbose=0)
+    test_w, scaler = notebook_ns["test_w"], notebook_ns["scaler"]
+    dates = test_w.dates
+    close = prices["Close"]
+    return_pred = pd.Series(preprocessing.inverse_scale(scaler, models.predict(model, test_w), "return"), index=dates,
+                            name="return_pred")
+    return {"np": np, "y_true": close.loc[dates], "y_persistence": close.shift(1).loc[dates],
+            "return_pred": return_pred, "model": model, "scaler": scaler, "val_w": notebook_ns["val_w"],
+            "test_w": test_w}
 
 
 def test_every_step_has_hints_and_a_solution():
@@ -208,7 +215,7 @@ def test_q3_starter_is_not_attempted(notebook_ns):
 def test_q4_right(notebook_ns):
     scope = run_solution(q3, notebook_ns)  # a fresh model to train
     scope = run_solution(q4, scope)
-    result = q4.evaluate(scope["history"], scope["early_stopping"])
+    result = q4.evaluate(scope["history"], scope["early_stopping"], scope["model"], scope["val_w"], scope["test_w"])
     assert result.correct, result.message
 
 
@@ -231,26 +238,32 @@ def _history(keras, logs):
     ],
 )
 def test_q4_wrong(keras, logs, callback, reason):
-    result = q4.evaluate(_history(keras, logs), keras.callbacks.EarlyStopping(**callback))
+    result = q4.evaluate(_history(keras, logs), keras.callbacks.EarlyStopping(**callback), None, None, None)
     assert result.status == "incorrect"
     assert reason in result.message
 
 
 def test_q4_callback_must_be_early_stopping(keras):
     logs = {"loss": [1.0, 0.5], "val_loss": [1.0, 0.9]}
-    result = q4.evaluate(_history(keras, logs), "early stopping")
+    result = q4.evaluate(_history(keras, logs), "early stopping", None, None, None)
     assert result.status == "incorrect"
     assert "EarlyStopping" in result.message
 
 
 def test_q4_starter_is_not_attempted():
-    assert q4.evaluate(____, ____).status == "not attempted"
+    assert q4.evaluate(____, ____, None, None, None).status == "not attempted"
 
 
 # --- Step 5: evaluation in dollars ------------------------------------------------------------------------------------
 
-def _q5(dollars, price_pred, results):
-    return q5.evaluate(price_pred, results, dollars["y_true"], dollars["y_persistence"], dollars["return_pred"])
+def _model_args(d):
+    return d["model"], d["scaler"], d["val_w"], d["test_w"]
+
+
+def _q5(dollars, price_pred, results, return_pred=None):
+    return_pred = dollars["return_pred"] if return_pred is None else return_pred
+    return q5.evaluate(price_pred, results, dollars["y_true"], dollars["y_persistence"], return_pred,
+                       *_model_args(dollars))
 
 
 def test_q5_right(dollars):
@@ -285,6 +298,20 @@ def test_q5_wrong_dollar_forecast(dollars, make_pred, reason):
     result = _q5(dollars, make_pred(dollars), scope["results"])
     assert result.status == "incorrect"
     assert reason in result.message
+
+
+def test_q5_actual_returns_as_return_pred_is_a_leak(dollars):
+    actual = dollars["y_true"] / dollars["y_persistence"] - 1
+    scope = run_solution(q5, {**dollars, "return_pred": actual})  # price_pred is then y_true: skill +1
+    result = _q5(dollars, scope["price_pred"], scope["results"], return_pred=actual)
+    assert result.status == "incorrect" and "leak" in result.message and "return_pred" in result.message
+
+
+def test_q5_price_pred_from_the_actual_close_is_a_leak(dollars):
+    noisy = dollars["y_true"] + np.random.default_rng(0).normal(0, 0.05, len(dollars["y_true"]))
+    scope = run_solution(q5, dollars)
+    result = _q5(dollars, noisy, scope["results"])
+    assert result.status == "incorrect" and "leak" in result.message, result.message
 
 
 @pytest.mark.parametrize(
@@ -347,7 +374,8 @@ def test_q6_starter_is_not_attempted():
 def test_answer_or_reference_runs_the_reference_loudly_when_not_attempted(dollars, capsys):
     ns = {**dollars, "price_pred": ____, "results": ____}
     price_pred, results = q5.answer_or_reference(
-        ____, ____, dollars["y_true"], dollars["y_persistence"], dollars["return_pred"], namespace=ns,
+        ____, ____, dollars["y_true"], dollars["y_persistence"], dollars["return_pred"],
+        *_model_args(dollars), namespace=ns,
         returns=("price_pred", "results"),
     )
     out = capsys.readouterr().out
@@ -361,7 +389,8 @@ def test_answer_or_reference_keeps_a_correct_answer(dollars, capsys):
     mine = scope["price_pred"].copy()
     ns = {**scope, "price_pred": mine}
     price_pred, _ = q5.answer_or_reference(
-        mine, scope["results"], dollars["y_true"], dollars["y_persistence"], dollars["return_pred"], namespace=ns,
+        mine, scope["results"], dollars["y_true"], dollars["y_persistence"], dollars["return_pred"],
+        *_model_args(dollars), namespace=ns,
         returns=("price_pred", "results"),
     )
     assert price_pred is mine
@@ -373,7 +402,8 @@ def test_answer_or_reference_replaces_a_wrong_answer(dollars, capsys):
     wrong = dollars["return_pred"]
     ns = {**scope, "price_pred": wrong}
     price_pred, _ = q5.answer_or_reference(
-        wrong, scope["results"], dollars["y_true"], dollars["y_persistence"], dollars["return_pred"], namespace=ns,
+        wrong, scope["results"], dollars["y_true"], dollars["y_persistence"], dollars["return_pred"],
+        *_model_args(dollars), namespace=ns,
         returns=("price_pred", "results"),
     )
     out = capsys.readouterr().out

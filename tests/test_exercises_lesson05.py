@@ -55,6 +55,8 @@ tmax = weather["tmax"]
 actual = tmax.reindex(test_w.dates)
 y_true = actual.to_numpy()
 y_persistence = baselines.persistence(tmax).reindex(test_w.dates).to_numpy()
+linear = baselines.LinearBaseline().fit(train_w)
+y_ridge = preprocessing.inverse_scale(scaler, linear.predict(test_w), "tmax")
 """
 BEFORE_Q6 = """
 test_forecasts = {"LSTM": pd.Series(y_pred, index=test_w.dates),
@@ -228,8 +230,16 @@ def test_q3_starter_is_not_attempted(ns):
 # --- Step 4 -----------------------------------------------------------------------------------------------------------
 
 
+def _fit_args(ns):
+    return ns["model"], ns["val_w"], ns["test_w"]
+
+
+def _model_args(ns):
+    return ns["y_ridge"], ns["model"], ns["scaler"], ns["val_w"], ns["test_w"]
+
+
 def test_q4_right(ns):
-    result = q4.evaluate(ns["history"], ns["early_stopping"])
+    result = q4.evaluate(ns["history"], ns["early_stopping"], *_fit_args(ns))
     assert result.correct, result
 
 
@@ -237,25 +247,25 @@ def test_q4_wrong(ns):
     import keras
 
     watching_loss = keras.callbacks.EarlyStopping(monitor="loss", restore_best_weights=True)
-    assert "'val_loss'" in q4.evaluate(ns["history"], watching_loss).message
+    assert "'val_loss'" in q4.evaluate(ns["history"], watching_loss, *_fit_args(ns)).message
     keeping_last = keras.callbacks.EarlyStopping(monitor="val_loss")
-    assert "restore_best_weights" in q4.evaluate(ns["history"], keeping_last).message
+    assert "restore_best_weights" in q4.evaluate(ns["history"], keeping_last, *_fit_args(ns)).message
 
     class NoValidation:
         history = {"loss": [0.2, 0.1]}
 
-    assert "validation_data" in q4.evaluate(NoValidation(), ns["early_stopping"]).message
+    assert "validation_data" in q4.evaluate(NoValidation(), ns["early_stopping"], *_fit_args(ns)).message
 
 
 def test_q4_starter_is_not_attempted():
-    assert q4.evaluate(____, ____).status == "not attempted"
+    assert q4.evaluate(____, ____, None, None, None).status == "not attempted"
 
 
 # --- Step 5 -----------------------------------------------------------------------------------------------------------
 
 
 def test_q5_right(ns):
-    result = q5.evaluate(ns["results"], ns["y_true"], ns["y_pred"], ns["y_persistence"])
+    result = q5.evaluate(ns["results"], ns["y_true"], ns["y_pred"], ns["y_persistence"], *_model_args(ns))
     assert result.correct, result
     assert "persistence" in result.message
 
@@ -265,23 +275,24 @@ def test_q5_scaled_forecasts(ns):
 
     scaled = ns["model"].predict(ns["test_w"].X, verbose=0)[:, 0]
     results = evaluate(ns["y_true"], scaled, ns["y_persistence"])
-    result = q5.evaluate(results, ns["y_true"], scaled, ns["y_persistence"])
+    result = q5.evaluate(results, ns["y_true"], scaled, ns["y_persistence"], *_model_args(ns))
     assert result.status == "incorrect" and "looks scaled" in result.message
 
 
 def test_q5_wrong_formulas(ns):
-    args = (ns["y_true"], ns["y_pred"], ns["y_persistence"])
+    args = (ns["y_true"], ns["y_pred"], ns["y_persistence"], *_model_args(ns))
     results = dict(ns["results"], rmse=ns["results"]["mse"])
     assert "square root" in q5.evaluate(results, *args).message
     results = dict(ns["results"], skill=ns["results"]["skill"] + 0.2)
     assert "skill is 1 - RMSE" in q5.evaluate(results, *args).message
     assert "lacks" in q5.evaluate({"mse": 1.0}, *args).message
-    assert "test targets" in q5.evaluate(ns["results"], ns["y_true"], ns["y_pred"][:-3], ns["y_persistence"]).message
+    assert "test targets" in q5.evaluate(ns["results"], ns["y_true"], ns["y_pred"][:-3], ns["y_persistence"],
+                                            *_model_args(ns)).message
 
 
 def test_q5_starter_is_not_attempted(ns):
     starter = {"mse": ____, "rmse": ____, "mae": ____, "r2": ____, "skill": ____}
-    assert q5.evaluate(starter, ns["y_true"], ____, ns["y_persistence"]).status == "not attempted"
+    assert q5.evaluate(starter, ns["y_true"], ____, ns["y_persistence"], *_model_args(ns)).status == "not attempted"
 
 
 # --- Step 6 -----------------------------------------------------------------------------------------------------------

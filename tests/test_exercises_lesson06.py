@@ -45,6 +45,7 @@ values = glucose["glucose"]
 """
 AFTER_Q2 = """
 train_c, val_c = sensors.change_windows(train_w).every(TRAIN_EVERY), sensors.change_windows(val_w)
+test_c = sensors.change_windows(test_w)
 keras.utils.set_random_seed(42)
 """
 BEFORE_Q5 = """
@@ -186,17 +187,22 @@ def test_q3_right_and_wrong(ns):
 def test_q4_right_and_wrong(ns):
     import keras
 
-    assert q4.evaluate(ns["history"], ns["early_stopping"]).correct
+    fit = (ns["model"], ns["val_c"], ns["test_c"])  # the windows the model was trained for: the change as target
+    assert q4.evaluate(ns["history"], ns["early_stopping"], *fit).correct
     watching_loss = keras.callbacks.EarlyStopping(monitor="loss", restore_best_weights=True)
-    assert "'val_loss'" in q4.evaluate(ns["history"], watching_loss).message
-    assert q4.evaluate(____, ____).status == "not attempted"
+    assert "'val_loss'" in q4.evaluate(ns["history"], watching_loss, *fit).message
+    assert q4.evaluate(____, ____, *fit).status == "not attempted"
 
 
 # --- Step 5 -----------------------------------------------------------------------------------------------------------
 
 
 def _step5(ns):
-    return ns["y_true"], ns["y_pred"], ns["y_persistence"], ns["y_ridge"]
+    return ns["y_true"], ns["y_pred"], ns["y_persistence"], ns["y_ridge"], *_model(ns)
+
+
+def _model(ns):
+    return ns["model"], ns["scaler"], ns["val_w"], ns["test_w"]
 
 
 def test_q5_right(ns):
@@ -208,7 +214,7 @@ def test_q5_right(ns):
 def test_q5_wrong(ns):
     from helpers import evaluation
 
-    y_true, y_pred, y_persistence, y_ridge = _step5(ns)
+    y_true, y_pred, y_persistence, y_ridge = _step5(ns)[:4]
     results = ns["results"]
     assert "zones A and B" in q5.evaluate(dict(results, clarke_ab=0.5), *_step5(ns)).message
     p1 = evaluation.diebold_mariano(y_true - y_pred, y_true - y_ridge, horizon=1)[1]
@@ -216,17 +222,21 @@ def test_q5_wrong(ns):
     no_dm = {k: v for k, v in results.items() if k != "dm_p"}
     assert "lacks 'dm_p'" in q5.evaluate(no_dm, *_step5(ns)).message
     scaled = ns["model"].predict(ns["test_w"].X, verbose=0)[:, 0]
-    assert "looks scaled" in q5.evaluate(results, y_true, scaled, y_persistence, y_ridge).message
+    assert "looks scaled" in q5.evaluate(results, y_true, scaled, y_persistence, y_ridge, *_model(ns)).message
     change_in_mgdl = ns["preprocessing"].inverse_scale(ns["scaler"], scaled, "glucose")  # the last reading not added
     assert "add it to each window's last reading" in q5.evaluate(results, y_true, change_in_mgdl, y_persistence,
-                                                                 y_ridge).message
+                                                                 y_ridge, *_model(ns)).message
+    # A leak (the actual readings plus noise) and ridge's forecasts passed as the LSTM's are named.
+    leak = y_true + np.random.default_rng(0).normal(0, 3.0, len(y_true))
+    assert "leak" in q5.evaluate(results, y_true, leak, y_persistence, y_ridge, *_model(ns)).message
+    assert "ridge" in q5.evaluate(results, y_true, y_ridge, y_persistence, y_ridge, *_model(ns)).message
     assert "square root" in q5.evaluate(dict(results, rmse=results["mse"]), *_step5(ns)).message
 
 
 def test_q5_starter_is_not_attempted(ns):
     starter = {k: ____ for k in ("mse", "rmse", "mae", "r2", "skill", "clarke_ab", "dm_p")}
-    y_true, _, y_persistence, y_ridge = _step5(ns)
-    assert q5.evaluate(starter, y_true, ____, y_persistence, y_ridge).status == "not attempted"
+    y_true, _, y_persistence, y_ridge = _step5(ns)[:4]
+    assert q5.evaluate(starter, y_true, ____, y_persistence, y_ridge, *_model(ns)).status == "not attempted"
 
 
 # --- Step 6 -----------------------------------------------------------------------------------------------------------

@@ -9,11 +9,11 @@ import pytest
 
 from helpers import metrics
 from helpers.exercises import lesson09
-from helpers.exercises.lesson09 import ____, q1, q2
+from helpers.exercises.lesson09 import ____, q1, q2, q3
 
 
 def _solution(exercise, name):
-    namespace: dict = {"np": np}
+    namespace: dict = {"np": np, "math": math}
     exec(exercise.solution_code, namespace)
     return namespace[name]
 
@@ -57,21 +57,26 @@ def test_q1_starter_is_not_attempted(capsys):
 
 # --- Q2 ---------------------------------------------------------------------------------------------------------------
 
-def test_q2_right():
-    assert q2.evaluate(_solution(q2, "steps_per_epoch")).correct
-    assert q2.evaluate(lambda n, b, r: -(-n // (b * r))).correct  # ceiling division without math
+def test_q2_right_and_agrees_with_the_helpers():
+    assert q2.evaluate(_solution(q2, "conformal_q")).correct
+    from helpers import evaluation
+
+    assert q2.evaluate(lambda scores, coverage: evaluation.conformal_quantile(scores, coverage)).correct
+
+
+def _sorted_at(position):
+    return lambda scores, coverage: float(np.sort(scores)[min(position(len(scores), coverage), len(scores) - 1)])
 
 
 @pytest.mark.parametrize(
     "wrong, reason",
     [
-        (lambda n, b, r: n // (b * r), "round up"),
-        (lambda n, b, r: n / (b * r), "whole number"),
-        (lambda n, b, r: math.ceil(n / b), "per-replica batch only"),
-        (lambda n, b, r: math.ceil(n * r / b), "fewer steps, not more"),
-        (lambda n, b, r: 17, "an epoch has"),
-        (lambda n, b, r: "17", "an epoch has"),
-        (lambda n, b, r: [17], "whole number of steps"),
+        (lambda scores, coverage: float(np.quantile(scores, coverage)), "plain 80% quantile"),
+        (_sorted_at(lambda n, c: math.ceil(n * c) - 1), "plain 80% quantile"),
+        (_sorted_at(lambda n, c: math.ceil((n + 1) * c)), "NumPy counts from 0"),
+        (lambda scores, coverage: float(np.sort(scores)[min(math.ceil((len(scores) + 1) * coverage),
+                                                            len(scores)) - 1]), "float('inf')"),
+        (lambda scores, coverage: "q", "one number"),
     ],
 )
 def test_q2_wrong(wrong, reason):
@@ -80,19 +85,37 @@ def test_q2_wrong(wrong, reason):
     assert reason in result.message
 
 
-def test_q2_matches_keras_steps_under_a_strategy():
-    """The formula is what a strategy's fit does: one global batch of per_replica * replicas windows per step."""
-    import tensorflow as tf
-
-    n, per_replica, replicas = 1000, 64, 2
-    ds = tf.data.Dataset.range(n).batch(per_replica * replicas)
-    assert int(ds.cardinality()) == lesson09._steps(n, per_replica, replicas) == 8
-
-
-def test_q2_starter_is_not_attempted(capsys):
-    def steps_per_epoch(n_windows, per_replica_batch, replicas):
+def test_q2_and_q3_untouched_are_not_attempted():
+    def conformal_q(scores, coverage):
         return ____
 
-    assert q2.evaluate(steps_per_epoch).status == "not attempted"
-    q2.check(steps_per_epoch)
-    assert "Not attempted" in capsys.readouterr().out
+    def aci_update(alpha_t, alpha, gamma, missed):
+        return ____
+
+    assert q2.evaluate(conformal_q).status == "not attempted"
+    assert q3.evaluate(aci_update).status == "not attempted"
+
+
+# --- Q3 ---------------------------------------------------------------------------------------------------------------
+
+def test_q3_right():
+    assert q3.evaluate(_solution(q3, "aci_update")).correct
+
+
+@pytest.mark.parametrize(
+    "wrong, reason",
+    [
+        (lambda a_t, a, g, missed: a_t - g * (a - float(missed)), "wrong way"),
+        (lambda a_t, a, g, missed: a_t + g * (a - float(not missed)), "used a hit"),
+        (lambda a_t, a, g, missed: a_t + g * ((1 - a) - float(missed)), "not the coverage"),
+        (lambda a_t, a, g, missed: a, "the next level is"),
+        (lambda a_t, a, g, missed: None, "not attempted"),
+    ],
+)
+def test_q3_wrong(wrong, reason):
+    result = q3.evaluate(wrong)
+    if reason == "not attempted":
+        assert result.status == "not attempted"
+        return
+    assert result.status == "incorrect", result
+    assert reason in result.message

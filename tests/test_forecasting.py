@@ -80,8 +80,12 @@ def run():
 def test_scores_have_every_model_and_metric_in_target_units(run):
     scores = run[0].scores
     assert scores.index.name == "model"
-    assert list(scores.index) == ["persistence", "climatology", "linear", "lstm"]  # a year of daily training
-    assert list(scores.columns) == ["rmse", "mae", "r2", "skill", "mse", "mape"]
+    # A year of daily training: climatology; gradient-boosted trees are a candidate wherever ridge is.
+    assert list(scores.index) == ["persistence", "climatology", "linear", "lightgbm", "lstm"]
+    assert list(scores.columns) == ["rmse", "mae", "r2", "skill", "mse", "mape", "seconds"]
+    # The cost of each model beside its skill: the fitted ones took time, persistence none.
+    assert scores.loc["persistence", "seconds"] == 0
+    assert (scores.loc[["linear", "lightgbm", "lstm"], "seconds"] > 0).all()
     assert scores.loc["persistence", "skill"] == 0
     np.testing.assert_allclose(scores["skill"], 1 - scores["rmse"] / scores.loc["persistence", "rmse"], atol=1e-12)
     # Target units: persistence's error is the size of a day-to-day change of tmax (a few degrees), not a scaled one.
@@ -98,7 +102,11 @@ def test_result_fields_record_what_ran(run):
     assert "change" in result.formulation and result.rate.kind == "daily"
     assert list(result.validation.index) == list(result.scores.index)
     assert result.chosen in result.scores.index and result.chosen in result.choice
-    assert list(result.dm.index) == ["persistence", "climatology", "linear"]
+    assert list(result.dm.index) == ["persistence", "climatology", "linear", "lightgbm"]
+    # The DM test against the best baseline: the one with the lowest test RMSE, whichever it is.
+    best = result.scores.drop(index="lstm")["rmse"].idxmin()
+    assert result.best.against == best and result.best.p_value == result.dm.loc[best, "p_value"]
+    assert result.trees >= 1 and result.cpu_seconds["lstm"] > 0
     assert ((result.dm["p_value"] >= 0) & (result.dm["p_value"] <= 1)).all()
     # Every test date is scored (the windows look back into the validation part for their inputs).
     assert result.windows["test"] == result.split.loc["test", "rows"] == len(result.forecasts)
@@ -123,16 +131,18 @@ def test_the_pipeline_leaves_warning_filters_and_environment_alone(run):
 
 def test_same_seed_same_numbers_and_seed_is_seeds(run):
     again = forecasting.run_forecast(weather_like(), "tmax", seeds=(3,), smoke=True)
-    pd.testing.assert_frame_equal(run[0].scores, again.scores)
+    pd.testing.assert_frame_equal(run[0].scores.drop(columns="seconds"), again.scores.drop(columns="seconds"))
     pd.testing.assert_frame_equal(run[0].forecasts, again.forecasts)
 
 
 def test_scaler_and_models_see_only_training_data(monkeypatch):
-    """The scaler, the ridge and the LSTM are fitted on training rows only; the LSTM stops on validation rows."""
+    """The scaler, the ridge, the trees and the LSTM are fitted on training rows only; the trees and the LSTM stop
+    on validation rows."""
     from helpers import baselines, models
 
     seen = {}
     real_fit_scaler, real_ridge_fit = preprocessing.fit_scaler, baselines.LinearBaseline.fit
+    real_gbm_fit = baselines.GradientBoostingBaseline.fit
 
     class Stop(Exception):
         pass
@@ -145,12 +155,17 @@ def test_scaler_and_models_see_only_training_data(monkeypatch):
         seen.setdefault("ridge", windows.dates.copy())
         return real_ridge_fit(self, windows)
 
+    def spy_gbm(self, windows, validation=None):
+        seen["gbm"], seen["gbm_val"] = windows.dates.copy(), validation.dates.copy()
+        return real_gbm_fit(self, windows, validation)
+
     def spy_train(model, train_data, val_data, **kwargs):  # records what the LSTM would see, then stops: no training
         seen["lstm"], seen["lstm_val"] = train_data.dates.copy(), val_data.dates.copy()
         raise Stop
 
     monkeypatch.setattr(preprocessing, "fit_scaler", spy_scaler)
     monkeypatch.setattr(baselines.LinearBaseline, "fit", spy_ridge)
+    monkeypatch.setattr(baselines.GradientBoostingBaseline, "fit", spy_gbm)
     monkeypatch.setattr(models, "train", spy_train)
     prepared = prepare(weather_like(500), "tmax", smoke=True)
     with pytest.raises(Stop):
@@ -159,6 +174,7 @@ def test_scaler_and_models_see_only_training_data(monkeypatch):
     assert seen["scaler"].max() == train_end
     assert seen["ridge"].max() <= train_end and seen["lstm"].max() <= train_end
     assert seen["lstm_val"].min() > train_end and seen["lstm_val"].max() < test_start
+    assert seen["gbm"].max() <= train_end and seen["gbm_val"].min() > train_end and seen["gbm_val"].max() < test_start
 
 
 # --- backtest: one small trained run ------------------------------------------------------------------------------
@@ -170,8 +186,8 @@ def test_backtest_fits_every_fold_on_its_own_past_and_ensembles_the_seeds(monkey
     fits, scaler_rows = [], []
     real_fit_split, real_fit_scaler = run_module.fit_split, preprocessing.fit_scaler
 
-    def spy_fit_split(prepared, seeds):
-        out = real_fit_split(prepared, seeds)
+    def spy_fit_split(prepared, seeds, **kwargs):
+        out = real_fit_split(prepared, seeds, **kwargs)
         fits.append(out)
         return out
 
@@ -186,7 +202,10 @@ def test_backtest_fits_every_fold_on_its_own_past_and_ensembles_the_seeds(monkey
     assert isinstance(result, forecasting.Backtest) and not result.table.attrs
     table = result.table
     assert {"fold", "start", "end", "n", "model", "rmse", "mae", "skill", "val_skill", "chosen"} <= set(table.columns)
-    assert sorted(table["fold"].unique()) == [1, 2] and set(table["model"]) >= {"persistence", "linear", "lstm"}
+    assert sorted(table["fold"].unique()) == [1, 2]
+    assert set(table["model"]) >= {"persistence", "linear", "lightgbm", "lstm"} and (table["seconds"] >= 0).all()
+    assert result.pooled.loc["lightgbm", "seconds"] == pytest.approx(
+        table.loc[table["model"] == "lightgbm", "seconds"].sum(), abs=0.02)
     assert (table.loc[table["model"] == "persistence", "skill"] == 0).all()
     assert table.groupby("fold")["chosen"].sum().tolist() == [1, 1]  # one model chosen on validation per fold
     assert list(result.selected) == list(result.folds["chosen"])
@@ -199,7 +218,8 @@ def test_backtest_fits_every_fold_on_its_own_past_and_ensembles_the_seeds(monkey
     assert list(result.seed_pooled_skill.index) == [0, 1]
     assert result.pooled.loc["persistence", "skill"] == 0 and result.pooled.loc["lstm", "folds"] == 2
     assert table.loc[table["model"] == "lstm", "n"].sum() == result.dm.n == len(result.forecasts)
-    assert result.dm.against in {"persistence", "linear"} and 0 <= result.dm.p_value <= 1
+    best = result.pooled.drop(index="lstm")["rmse"].idxmin()
+    assert result.dm.against == best and 0 <= result.dm.p_value <= 1
     assert "Diebold-Mariano" in str(result.dm) and result.dm.said in repr(result)
     assert list(result.epochs.index.names) == ["fold", "seed"] and len(result.epochs) == 4
 

@@ -7,12 +7,13 @@ The lesson modules wrap them in :class:`AssignmentStep` objects with their own h
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from helpers.exercises import provenance
 from helpers.exercises.core import Exercise, Incorrect, NotAttempted, ____, is_blank
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "check_model",
     "check_training",
     "check_evaluation",
+    "check_model_evaluation",
     "check_figure",
 ]
 
@@ -200,8 +202,12 @@ def check_model(model: Any, *, lookback: int | None = None, n_features: int | No
 # --- Step 4: training -------------------------------------------------------------------------------------------
 
 
-def check_training(history: Any, early_stopping: Any) -> str:
-    """A History with validation loss that went down, and an EarlyStopping on val_loss restoring the best weights."""
+def check_training(history: Any, early_stopping: Any, model: Any, val_windows: Any, test_windows: Any) -> str:
+    """A History with validation loss that went down, and an EarlyStopping on val_loss restoring the best weights.
+
+    Then, from the source: the callback took part in the fit that returned ``history`` (built is not passed), and the
+    validation loss in ``history`` is ``model``'s loss on ``val_windows``, not on ``test_windows``.
+    """
     import keras
 
     logs = getattr(history, "history", None)
@@ -220,6 +226,10 @@ def check_training(history: Any, early_stopping: Any) -> str:
                         "training loss keeps falling while the model overfits).")
     if not early_stopping.restore_best_weights:
         raise Incorrect("set restore_best_weights=True, so the model keeps the weights of its best validation epoch.")
+    if not isinstance(model, keras.Model):
+        raise Incorrect(f"pass the model you trained as the third argument, got {type(model).__name__}.")
+    provenance.check_callback_used(history, early_stopping, model)
+    provenance.check_validation_windows(history, model, val_windows, test_windows)
     best = int(np.argmin(logs["val_loss"])) + 1
     return f"{len(logs['loss'])} epochs, best validation loss {min(logs['val_loss']):.4g} at epoch {best}."
 
@@ -263,6 +273,54 @@ def check_evaluation(results: Any, y_true: Any, y_pred: Any, y_persistence: Any,
             raise Incorrect(f"{name} = {got:.6g}, but recomputed from y_true and y_pred it is {want:.6g}: {reason}.")
     verdict = "beats" if expected["skill"] > 0 else "does not beat"
     return f"RMSE {expected['rmse']:.4g}, skill {expected['skill']:+.3f}: your model {verdict} persistence."
+
+
+def check_model_evaluation(results: Any, y_true: Any, y_pred: Any, y_persistence: Any, y_ridge: Any, model: Any,
+                           scaler: Any, val_windows: Any, test_windows: Any, *, target: str, units: str,
+                           to_units: Callable[[Any, np.ndarray], Any] | None = None,
+                           recompute: str | None = None) -> str:
+    """Step 5 of lessons 05 and 06: ``y_pred`` is ``model``'s forecast of ``test_windows`` in ``units``, and ``results``
+    its metrics.
+
+    ``y_pred`` is recomputed here (``model.predict`` on the test windows, mapped back with ``scaler``), so a leak
+    (the actual values, or the actual values plus noise), ridge's forecasts (``y_ridge``, may be None) or the
+    validation windows' forecasts passed as the LSTM's test forecasts are caught and named. ``to_units(windows,
+    output)`` maps the model's output for ``windows`` to ``units`` when it is not the scaled target itself (lesson 06's
+    model forecasts the change, added to each window's last reading); ``recompute`` is then the code for the message.
+    """
+    from helpers import preprocessing
+
+    true = np.asarray(y_true, dtype="float64").ravel()
+    pred = np.asarray(y_pred, dtype="float64").ravel()
+    if pred.shape != true.shape:
+        raise Incorrect(f"y_pred has {pred.size} values but there are {true.size} test targets: predict every test "
+                        "window (model.predict(test_w.X)) and take column 0.")
+    if np.ptp(true) > 5 and np.nanmin(pred) > -0.5 and np.nanmax(pred) < 1.5:
+        raise Incorrect(f"y_pred looks scaled (between 0 and 1) while y_true is in {units}: map the forecasts back "
+                        f"with preprocessing.inverse_scale(scaler, ..., {target!r}) before scoring them.")
+
+    def mapped(windows):
+        if to_units is None:
+            return lambda scaled: preprocessing.inverse_scale(scaler, scaled, target)
+        return lambda output: to_units(windows, output)
+
+    recompute = recompute or f"preprocessing.inverse_scale(scaler, model.predict(test_w.X, verbose=0)[:, 0], {target!r})"
+    expected = provenance.model_forecasts(model, test_windows, mapped(test_windows))
+    others = {"persistence's forecasts": (y_persistence, "score the LSTM, and persistence as its reference")}
+    if y_ridge is not None:
+        others["the ridge (linear) model's forecasts"] = (y_ridge, "the LSTM is the model this step scores")
+    if len(windows_of(val_windows)) == len(true):
+        others["the forecasts of the VALIDATION windows"] = (
+            provenance.model_forecasts(model, val_windows, mapped(val_windows), "val_w"),
+            "the validation period chose the epoch; the test score must come from the test windows, test_w",
+        )
+    provenance.check_forecasts(pred, expected, true, name="y_pred", recompute=recompute, others=others)
+    return check_evaluation(results, true, pred, y_persistence)
+
+
+def windows_of(windows: Any) -> np.ndarray:
+    """The inputs ``X`` of windows (or of an ``(X, y)`` pair)."""
+    return provenance.windows_xy(windows, "the windows")[0]
 
 
 # --- Step 6: visualization --------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helpers.exercises import assignment
+from helpers.exercises import assignment, provenance
 from helpers.exercises.assignment import AssignmentStep
 from helpers.exercises.core import Incorrect, ____
 
@@ -150,8 +150,12 @@ q4 = AssignmentStep(
 # --- Step 5: evaluation in dollars --------------------------------------------------------------------------------
 
 
-def check_dollar_evaluation(price_pred: Any, results: Any, y_true: Any, y_persistence: Any, return_pred: Any) -> str:
-    """``price_pred`` is yesterday's close times (1 + predicted return); ``results`` are its metrics in dollars."""
+def check_dollar_evaluation(price_pred: Any, results: Any, y_true: Any, y_persistence: Any, return_pred: Any,
+                            model: Any, scaler: Any, val_w: Any, test_w: Any) -> str:
+    """``return_pred`` is the model's forecast of the test windows (recomputed here), ``price_pred`` yesterday's close
+    times (1 + predicted return), and ``results`` its metrics in dollars."""
+    from helpers import preprocessing
+
     true = np.asarray(y_true, dtype="float64").ravel()
     last = np.asarray(y_persistence, dtype="float64").ravel()
     ret = np.asarray(return_pred, dtype="float64").ravel()
@@ -165,6 +169,18 @@ def check_dollar_evaluation(price_pred: Any, results: Any, y_true: Any, y_persis
     if isinstance(y_true, pd.Series) and not on_test_dates:
         raise Incorrect("price_pred should be a pandas Series on the test dates, like y_true: "
                         "y_persistence * (1 + return_pred) gives one.")
+
+    def to_returns(scaled):
+        return preprocessing.inverse_scale(scaler, scaled, "return")
+
+    model_returns = provenance.model_forecasts(model, test_w, to_returns)
+    others = {}
+    if len(assignment.windows_of(val_w)) == len(true):
+        others["the predicted returns of the VALIDATION windows"] = (
+            provenance.model_forecasts(model, val_w, to_returns, "val_w"),
+            "the test score must come from the test windows, test_w")
+    provenance.check_forecasts(ret, model_returns, true / last - 1, name="return_pred", others=others,
+                               recompute="to_returns(models.predict(model, test_w))")
     expected = last * (1 + ret)
     if not np.allclose(pred, expected, rtol=1e-6, atol=1e-9):
         if np.allclose(pred, ret, rtol=1e-6, atol=1e-12):
@@ -178,6 +194,9 @@ def check_dollar_evaluation(price_pred: Any, results: Any, y_true: Any, y_persis
         elif np.allclose(pred, last + ret, rtol=1e-6):
             reason = "a return is a fraction of the price, not dollars: multiply, y_persistence * (1 + return_pred)"
         else:
+            # Not a known slip: built from the actual closes (a leak) or from something else than the forecast.
+            provenance.check_forecasts(pred, expected, true, name="price_pred",
+                                       recompute="y_persistence * (1 + return_pred)")
             reason = "the dollar forecast is yesterday's close times (1 + predicted return)"
         raise Incorrect(f"price_pred is not the LSTM's forecast in dollars: {reason}.")
     return assignment.check_evaluation(results, true, pred, last)

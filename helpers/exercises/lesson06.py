@@ -16,6 +16,7 @@ import pandas as pd
 from helpers.exercises import assignment, claims
 from helpers.exercises.assignment import AssignmentStep
 from helpers.exercises.core import Incorrect, ____
+from helpers.sensors import level_forecast
 
 __all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "____"]
 
@@ -222,8 +223,11 @@ q4 = AssignmentStep(
 # --- Step 5: evaluation -------------------------------------------------------------------------------------------
 
 
-def check_glucose_evaluation(results: Any, y_true: Any, y_pred: Any, y_persistence: Any, y_ridge: Any) -> str:
-    """The shared metric check in mg/dL, then the Clarke grid share in zones A and B and the DM test against ridge."""
+def check_glucose_evaluation(results: Any, y_true: Any, y_pred: Any, y_persistence: Any, y_ridge: Any, model: Any,
+                             scaler: Any, val_w: Any, test_w: Any) -> str:
+    """The shared step-5 check in mg/dL (y_pred recomputed from the model, so a leak, ridge's forecasts or the
+    validation windows' forecasts are named), then the Clarke grid share in zones A and B and the DM test against
+    ridge."""
     from helpers import evaluation, metrics
 
     true = np.asarray(y_true, dtype="float64").ravel()
@@ -238,7 +242,10 @@ def check_glucose_evaluation(results: Any, y_true: Any, y_pred: Any, y_persisten
         raise Incorrect(f"y_pred's median is {np.nanmedian(pred):.0f} mg/dL, the readings' {np.nanmedian(true):.0f}: "
                         "the model forecasts the change, so add it to each window's last reading "
                         "(sensors.level_forecast(scaler, test_w, change, 'glucose')).")
-    message = assignment.check_evaluation(results, y_true, y_pred, y_persistence)
+    message = assignment.check_model_evaluation(
+        results, y_true, y_pred, y_persistence, y_ridge, model, scaler, val_w, test_w, target="glucose", units="mg/dL",
+        to_units=lambda windows, change: level_forecast(scaler, windows, change, "glucose"),
+        recompute="sensors.level_forecast(scaler, test_w, model.predict(test_w.X, verbose=0)[:, 0], 'glucose')")
     for key in ("clarke_ab", "dm_p"):
         if key not in results:
             raise Incorrect(f"results lacks {key!r}.")

@@ -1,7 +1,9 @@
-"""Exercises of lesson 09 (uncertainty and scale): ``from helpers.exercises.lesson09 import *``.
+"""Exercises of lesson 09 (uncertainty): ``from helpers.exercises.lesson09 import *``.
 
 - ``q1``: the coverage of prediction intervals, by hand.
-- ``q2``: steps per epoch under a distribution strategy, from the per-replica batch and the number of replicas.
+- ``q2``: the split-conformal quantile, with its finite-sample "+1" (and an infinite interval when the calibration
+  block is too small for the level).
+- ``q3``: one update of adaptive conformal inference: which way a miss moves the level.
 
 Each answer is a function the learner writes, so the checker can try it on several cases: a formula that only fits
 the notebook's numbers is caught.
@@ -15,7 +17,7 @@ import numpy as np
 
 from helpers.exercises.core import Exercise, Incorrect, ____, call_learner
 
-__all__ = ["q1", "q2", "____"]
+__all__ = ["q1", "q2", "q3", "____"]
 
 
 # --- Q1: coverage by hand --------------------------------------------------------------------------------------------
@@ -83,64 +85,111 @@ q1 = Exercise(
 )
 
 
-# --- Q2: steps per epoch under a strategy ----------------------------------------------------------------------------
+# --- Q2: the conformal quantile, with its +1 ----------------------------------------------------------------------
 
-def _steps(n_windows: int, per_replica_batch: int, replicas: int) -> int:
-    return math.ceil(n_windows / (per_replica_batch * replicas))
+def _conformal_q(scores, coverage: float) -> float:
+    values = np.sort(np.asarray(scores, dtype="float64"))
+    k = math.ceil((values.size + 1) * coverage)
+    return float("inf") if k > values.size else float(values[k - 1])
 
 
-_Q2_CASES = ((8286, 256, 2), (10_000, 64, 1), (1000, 100, 4), (7, 4, 2), (50_001, 128, 8))
+# (scores, coverage): each case separates the right rule from a plausible wrong one.
+_Q2_CASES = (
+    (np.arange(1.0, 11.0)[::-1], 0.8),          # n = 10: the 9th smallest; without the +1 it would be the 8th
+    (np.array([4.0, 1.0, 3.0, 2.0, 7.0, 5.0, 6.0, 9.0, 8.0, 0.5, 10.0, 12.0, 11.0, 15.0, 14.0, 13.0, 16.0, 17.0,
+               19.0]), 0.9),                     # n = 19: the 18th smallest
+    (np.array([2.0, 5.0, 1.0]), 0.8),           # n = 3: ceil(4 * 0.8) = 4 > 3, so no finite q: infinity
+    (np.array([0.3, 0.1, 0.2, 0.4]), 0.5),      # n = 4: the 3rd smallest
+)
 
 
-def _check_q2(steps_per_epoch) -> str:
-    for n, per_replica, replicas in _Q2_CASES:
-        got = call_learner(steps_per_epoch, n, per_replica, replicas)
-        want = _steps(n, per_replica, replicas)
-        case = f"n_windows={n}, per_replica_batch={per_replica}, replicas={replicas}"
+def _check_q2(conformal_q) -> str:
+    for scores, coverage in _Q2_CASES:
+        want = _conformal_q(scores, coverage)
+        got = call_learner(conformal_q, scores.copy(), coverage)
         try:
-            value = float(got)
+            value = float(np.asarray(got))
         except (TypeError, ValueError):
-            raise Incorrect(f"return a whole number of steps, got {got!r}.") from None
-        if value == want:
+            raise Incorrect(f"return one number, the quantile q, got {got!r}.") from None
+        if value == want or math.isclose(value, want):
             continue
-        global_batch = per_replica * replicas
-        known = [
-            (n // global_batch, (
-                "you round down: the last, partial batch is still a step (Keras keeps it unless you drop it), so "
-                "round up."
-            )),
-            (n / global_batch, "a number of steps is a whole number: round up the division."),
-            (math.ceil(n / per_replica), (
-                "you divide by the per-replica batch only. Every step consumes one global batch, "
-                "per_replica_batch * replicas windows."
-            )),
-            (math.ceil(n * replicas / per_replica), (
-                "more replicas mean fewer steps, not more: per_replica_batch is already per replica, so the "
-                "global batch is per_replica_batch * replicas."
-            )),
-        ]
-        for wrong, reason in known:
-            if value == wrong != want:
-                raise Incorrect(f"for {case} you give {got}: {reason}")
-        raise Incorrect(f"for {case} an epoch has {want} steps; your function gives {got}.")
-    return (
-        "steps = ceil(n_windows / (per_replica_batch * replicas)): going from 1 to 4 replicas with the same "
-        "per-replica batch cuts the steps per epoch by 4 (and calls for a larger learning rate)."
-    )
+        n = scores.size
+        ordered = np.sort(scores)
+        case = f"for {n} scores at coverage {coverage}"
+        if math.isinf(want):
+            raise Incorrect(f"{case}: (n + 1) * coverage = {(n + 1) * coverage:g}, so you need the "
+                            f"{math.ceil((n + 1) * coverage)}-th smallest of only {n} scores: no finite q "
+                            "guarantees the level; return float('inf') (an interval without ends).")
+        no_plus_one = ordered[max(math.ceil(n * coverage), 1) - 1]
+        if math.isclose(value, no_plus_one) or math.isclose(value, float(np.quantile(scores, coverage))):
+            raise Incorrect(f"{case} you return {value:g}, the plain {coverage:.0%} quantile of the scores; the new "
+                            f"score is the (n + 1)-th, so take the ceil((n + 1) * coverage)-th smallest: {want:g}.")
+        k = math.ceil((n + 1) * coverage)
+        if k < n and math.isclose(value, ordered[k]):
+            raise Incorrect(f"{case} you return the {k + 1}-th smallest, {value:g}; NumPy counts from 0, so the "
+                            f"{k}-th smallest is sorted(scores)[{k - 1}] = {want:g}.")
+        raise Incorrect(f"{case} q is {want:g}; your function gives {value:g}.")
+    return "q = the ceil((n + 1) * coverage)-th smallest score, infinite when that is more than n."
 
 
 q2 = Exercise(
-    "Q2 - steps per epoch under a strategy",
+    "Q2 - the conformal quantile",
     _check_q2,
     hints=[
-        "Each step, every replica takes its own per_replica_batch windows. How many windows does one step use?",
-        "The global batch is per_replica_batch * replicas; an epoch is n_windows / global batch steps, rounded.",
-        "math.ceil(n_windows / (per_replica_batch * replicas)): the last, partial batch is a step too.",
+        "Sort the scores. Which position k (counting from 1) gives the guarantee for a new, (n + 1)-th score?",
+        "k = math.ceil((n + 1) * coverage); NumPy counts from 0, so the k-th smallest is np.sort(scores)[k - 1].",
+        "When k > n no score is large enough: return float('inf').",
     ],
     solution="""
-    import math
+    def conformal_q(scores, coverage):
+        scores = np.sort(np.asarray(scores))
+        k = math.ceil((len(scores) + 1) * coverage)
+        return float("inf") if k > len(scores) else scores[k - 1]
+    """,
+)
 
-    def steps_per_epoch(n_windows, per_replica_batch, replicas):
-        return math.ceil(n_windows / (per_replica_batch * replicas))
+
+# --- Q3: one update of adaptive conformal inference ----------------------------------------------------------------
+
+def _aci_update(alpha_t: float, alpha: float, gamma: float, missed: bool) -> float:
+    return alpha_t + gamma * (alpha - float(missed))
+
+
+_Q3_CASES = ((0.2, 0.2, 0.005, True), (0.2, 0.2, 0.005, False), (0.15, 0.2, 0.05, False), (0.1, 0.05, 0.01, True))
+
+
+def _check_q3(aci_update) -> str:
+    for alpha_t, alpha, gamma, missed in _Q3_CASES:
+        want = _aci_update(alpha_t, alpha, gamma, missed)
+        got = call_learner(aci_update, alpha_t, alpha, gamma, missed)
+        try:
+            value = float(np.asarray(got))
+        except (TypeError, ValueError):
+            raise Incorrect(f"return the next level alpha_(t+1), one number; got {got!r}.") from None
+        if math.isclose(value, want, abs_tol=1e-12):
+            continue
+        case = f"alpha_t={alpha_t}, alpha={alpha}, gamma={gamma}, missed={missed}:"
+        if math.isclose(value, alpha_t - gamma * (alpha - float(missed)), abs_tol=1e-12):
+            raise Incorrect(f"{case} you move alpha the wrong way. After a miss the next interval must be WIDER, so "
+                            "alpha (the allowed miss rate) must go DOWN: alpha_t + gamma * (alpha - 1).")
+        if math.isclose(value, alpha_t + gamma * (alpha - float(not missed)), abs_tol=1e-12):
+            raise Incorrect(f"{case} `missed` is 1 when the actual fell OUTSIDE its interval; you used a hit.")
+        if math.isclose(value, alpha_t + gamma * ((1 - alpha) - float(missed)), abs_tol=1e-12):
+            raise Incorrect(f"{case} the target is the miss rate alpha = {alpha}, not the coverage 1 - alpha.")
+        raise Incorrect(f"{case} the next level is {want:.6g}; your function gives {value:.6g}.")
+    return "alpha_(t+1) = alpha_t + gamma * (alpha - miss_t): a miss lowers alpha, so the next interval is wider."
+
+
+q3 = Exercise(
+    "Q3 - one step of adaptive conformal inference",
+    _check_q3,
+    hints=[
+        "alpha_t is the miss rate the next interval allows. After a miss, should the next interval be wider or "
+        "narrower, and so should alpha go up or down?",
+        "miss_t is 1 after a miss and 0 after a hit; the step is gamma * (alpha - miss_t).",
+    ],
+    solution="""
+    def aci_update(alpha_t, alpha, gamma, missed):
+        return alpha_t + gamma * (alpha - float(missed))
     """,
 )

@@ -5,12 +5,19 @@
   same time one day earlier for sub-daily data; the same month (quarter) one year earlier for monthly (quarterly) data;
 - **linear**: ridge regression on the last steps of the same windows (:class:`~helpers.baselines.LinearBaseline`);
   how many steps and the penalty are chosen on the validation part, which makes it a strong baseline;
+- **lightgbm**: gradient-boosted trees on the same windows flattened, every training window, the number of trees
+  chosen by early stopping on the validation part (:class:`~helpers.baselines.GradientBoostingBaseline`, seed 0
+  whatever the LSTM's seeds: a baseline does not change with them);
 - **lstm**: :func:`~helpers.models.build_lstm`, one network per seed, trained with early stopping on the validation
   loss (best weights restored); their mean forecast is the ``lstm`` forecast (an ensemble when several seeds).
 
-Sub-daily series are long (52,000 readings of a 5-minute sensor): the LSTM trains on at most ``max_train_windows``
-windows (every k-th training window, counted back from the latest), with the recipe's batches and epochs, so that
-one call takes about a minute on two CPU cores. The ridge sees every window.
+The LSTM trains on at most ``max_train_windows`` windows (every k-th training window, counted back from the latest;
+every window of the shipped snapshots), with the recipe's batches and epochs. With ``standardize`` in the recipe
+its inputs and target are standardized with the mean and standard deviation of its training windows (on top of the
+pipeline's scaling; the forecasts are mapped back). The ridge and the trees see every window.
+
+How long each model took (fitting and forecasting, all seeds of the LSTM together) is kept in ``seconds`` (wall) and
+``cpu_seconds`` (CPU time of the process, which depends less on what else the machine runs).
 
 Each seed is set with ``keras.utils.set_random_seed`` just before its network is built: the caller asks for it by
 passing ``seeds``, and nothing else of the global state is touched.
@@ -19,9 +26,10 @@ passing ``seeds``, and nothing else of the global state is touched.
 from __future__ import annotations
 
 import math
+import time
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -40,6 +48,24 @@ class SplitForecasts:
     epochs: dict[int, dict[str, int]]  #: seed -> {"run": epochs run, "best": the epoch whose weights were kept}
     linear: dict  #: the ridge's settings chosen on validation: {"steps": ..., "alpha": ...}
     lstm_train_windows: int  #: training windows the LSTM saw (all of them, or every k-th)
+    seconds: dict[str, float]  #: model -> wall seconds to fit it and forecast (the LSTM: all seeds)
+    cpu_seconds: dict[str, float]  #: model -> CPU seconds of the same
+    trees: int = 0  #: trees the gradient-boosting baseline kept (early stopping on validation)
+
+
+class _Clock:
+    """Wall and CPU seconds of a block, added to the totals of a model."""
+
+    def __init__(self, wall: dict, cpu: dict, model: str) -> None:
+        self.wall, self.cpu, self.model = wall, cpu, model
+
+    def __enter__(self):
+        self.start = (time.perf_counter(), time.process_time())
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.wall[self.model] = self.wall.get(self.model, 0.0) + time.perf_counter() - self.start[0]
+        self.cpu[self.model] = self.cpu.get(self.model, 0.0) + time.process_time() - self.start[1]
 
 
 def ridge_steps(recipe: dict, lookback: int) -> list[int]:
@@ -84,17 +110,41 @@ def seasonal(prepared: Prepared, part: str) -> pd.Series | None:
     return None
 
 
-def fit_split(prepared: Prepared, seeds: Sequence[int]) -> SplitForecasts:
-    """Fit persistence, the seasonal baseline, the validated ridge and one LSTM per seed on the training windows of
-    ``prepared`` (its recipe), and forecast its validation and test windows."""
+def standardizer(windows: preprocessing.Windows):
+    """Mean and standard deviation of every input and of the target over ``windows`` (the LSTM's training windows)."""
+    x = windows.X.reshape(-1, windows.X.shape[-1]).astype("float64")
+    x_std = np.where(x.std(axis=0) > 0, x.std(axis=0), 1.0)
+    y_std = float(windows.y.std()) or 1.0
+    return x.mean(axis=0), x_std, float(windows.y.mean()), y_std
+
+
+def standardize(windows: preprocessing.Windows, stats) -> preprocessing.Windows:
+    """``windows`` with inputs and target standardized by ``stats`` (from :func:`standardizer`)."""
+    x_mean, x_std, y_mean, y_std = stats
+    return replace(windows, X=((windows.X - x_mean) / x_std).astype("float32"),
+                   y=((windows.y - y_mean) / y_std).astype("float32"))
+
+
+def fit_split(prepared: Prepared, seeds: Sequence[int], *, label: str = "") -> SplitForecasts:
+    """Fit persistence, the seasonal baseline, the validated ridge, the gradient-boosted trees and one LSTM per seed
+    on the training windows of ``prepared`` (its recipe), and forecast its validation and test windows. Each LSTM's
+    progress line is named ``"{label}seed {seed}"``."""
     import keras
 
     recipe, windows = prepared.recipe, prepared.windows
     train_w, val_w = windows["train"], windows["val"]
-    linear, linear_steps, linear_alpha = fit_linear(train_w, val_w, recipe)
+    wall: dict[str, float] = {}
+    cpu: dict[str, float] = {}
+    with _Clock(wall, cpu, "linear"):
+        linear, linear_steps, linear_alpha = fit_linear(train_w, val_w, recipe)
+    with _Clock(wall, cpu, "lightgbm"):
+        gbm = baselines.GradientBoostingBaseline(seed=0, **recipe["gbm"]).fit(train_w, val_w)
     # The LSTM trains on at most max_train_windows windows, evenly spread over the training part.
     stride = max(1, math.ceil(len(train_w) / recipe["max_train_windows"]))
     lstm_train = train_w if stride == 1 else train_w.every(stride, from_end=True)
+    stats = standardizer(lstm_train) if recipe.get("standardize") else None
+    lstm_in = {part: windows[part] if stats is None else standardize(windows[part], stats) for part in windows}
+    lstm_fit = lstm_in["train"] if stride == 1 else lstm_in["train"].every(stride, from_end=True)
 
     forecasts: dict[str, dict[str, pd.Series]] = {"val": {}, "test": {}}
     seed_forecasts: dict[str, dict[int, pd.Series]] = {"val": {}, "test": {}}
@@ -106,23 +156,31 @@ def fit_split(prepared: Prepared, seeds: Sequence[int]) -> SplitForecasts:
         baseline = seasonal(prepared, part)
         if baseline is not None:
             forecasts[part][baseline.name] = baseline
-        forecasts[part]["linear"] = prepared.to_units(part, linear.predict(w.last(linear_steps)))
+        with _Clock(wall, cpu, "linear"):
+            forecasts[part]["linear"] = prepared.to_units(part, linear.predict(w.last(linear_steps)))
+        with _Clock(wall, cpu, "lightgbm"):
+            forecasts[part]["lightgbm"] = prepared.to_units(part, gbm.predict(w))
     epochs = {}
     for seed in seeds:
-        keras.utils.set_random_seed(int(seed))  # the caller's seed, for this network
-        model = models.build_lstm(
-            prepared.lookback, len(prepared.features), units=recipe["units"], dropout=recipe["dropout"],
-            learning_rate=recipe["learning_rate"], horizon=1,
-        )
-        history = models.train(
-            model, lstm_train, val_w, epochs=recipe["epochs"], batch_size=recipe["batch_size"],
-            patience=recipe["patience"],
-        )
-        val_loss = history.history["val_loss"]
-        epochs[int(seed)] = {"run": len(val_loss), "best": int(np.argmin(val_loss)) + 1}
-        for part in ("val", "test"):
-            seed_forecasts[part][int(seed)] = prepared.to_units(part, models.predict(model, windows[part]))
+        with _Clock(wall, cpu, "lstm"):
+            keras.utils.set_random_seed(int(seed))  # the caller's seed, for this network
+            model = models.build_lstm(
+                prepared.lookback, len(prepared.features), units=recipe["units"], dropout=recipe["dropout"],
+                learning_rate=recipe["learning_rate"], horizon=1,
+            )
+            history = models.train(
+                model, lstm_fit, lstm_in["val"], epochs=recipe["epochs"], batch_size=recipe["batch_size"],
+                patience=recipe["patience"], label=f"{label}seed {seed}",
+            )
+            val_loss = history.history["val_loss"]
+            epochs[int(seed)] = {"run": len(val_loss), "best": int(np.argmin(val_loss)) + 1}
+            for part in ("val", "test"):
+                scaled = models.predict(model, lstm_in[part])
+                if stats is not None:
+                    scaled = scaled * stats[3] + stats[2]
+                seed_forecasts[part][int(seed)] = prepared.to_units(part, scaled)
     for part in ("val", "test"):
         forecasts[part]["lstm"] = pd.concat(seed_forecasts[part], axis=1).mean(axis=1)
     return SplitForecasts(actual, forecasts, seed_forecasts, epochs, {"steps": linear_steps, "alpha": linear_alpha},
-                          len(lstm_train))
+                          len(lstm_train), {m: round(v, 2) for m, v in wall.items()},
+                          {m: round(v, 2) for m, v in cpu.items()}, gbm.trees_[0])

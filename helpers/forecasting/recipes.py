@@ -17,6 +17,9 @@ FULL_RECIPE = {
     "ridge_steps": (1, 3, 7, 14),
     "ridge_alpha": (0.1, 1.0, 10.0, 100.0, 1000.0),
     "feature_range": (-1.0, 1.0),
+    "standardize": False,
+    # GradientBoostingBaseline's settings (its defaults); the tree count is chosen on validation each call.
+    "gbm": {},
 }
 #: Sub-daily data (thousands of windows, smooth steps): bigger batches and fewer epochs; chosen on the validation
 #: period of the glucose readings (benchmarks/README.md). ``ridge_steps=None``: 1, a quarter, half and all of the
@@ -32,6 +35,7 @@ SMOKE_RECIPE = {
     "max_train_windows": 2_000,
     "ridge_steps": (1, 7),
     "ridge_alpha": (1.0,),
+    "gbm": {"max_trees": 20, "patience": 5},
 }
 
 

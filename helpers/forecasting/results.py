@@ -20,9 +20,29 @@ from helpers.forecasting.rate import Rate
 SCORE_COLUMNS = ["rmse", "mae", "r2", "skill", "mse", "mape"]
 
 
-def score_table(actual: pd.Series, forecasts: dict[str, pd.Series]) -> pd.DataFrame:
-    """One row per model: :data:`SCORE_COLUMNS`, skill against persistence."""
-    return metrics.compare(actual, forecasts)[SCORE_COLUMNS]
+def score_table(actual: pd.Series, forecasts: dict[str, pd.Series], seconds: dict | None = None) -> pd.DataFrame:
+    """One row per model: :data:`SCORE_COLUMNS`, skill against persistence; with ``seconds`` (model -> wall seconds
+    to fit and forecast; 0 for a model not in it, such as persistence) a last column ``seconds``."""
+    table = metrics.compare(actual, forecasts)[SCORE_COLUMNS]
+    if seconds is not None:
+        table["seconds"] = [float(seconds.get(m, 0.0)) for m in table.index]
+    return table
+
+
+def best_baseline(table: pd.DataFrame) -> str:
+    """The baseline with the lowest RMSE in ``table`` (every row but ``lstm``): the LSTM's strongest opponent."""
+    return str(table.drop(index="lstm")["rmse"].idxmin())
+
+
+def dm_sentence(table: pd.DataFrame, best: str, statistic: float, p_value: float, what: str) -> str:
+    """The Diebold-Mariano result of the LSTM against the best baseline, in a sentence."""
+    lstm, other = table.loc["lstm", "skill"], table.loc[best, "skill"]
+    lead = "ahead of" if lstm > other else "behind"
+    real = "a difference larger than chance (p < 0.05)" if p_value < 0.05 else "no evidence of a difference (p >= 0.05)"
+    return (
+        f"{what}, the LSTM's skill {lstm:+.3f} is {lead} the best baseline ({best}, {other:+.3f}); "
+        f"Diebold-Mariano statistic {statistic:+.2f}, p = {p_value:.3g}: {real}."
+    )
 
 
 def choose_on_validation(validation: pd.DataFrame) -> tuple[str, str]:
@@ -86,11 +106,13 @@ class Forecast:
     Diebold-Mariano tests. Every table is in the target's own units.
     """
 
-    scores: pd.DataFrame  #: test period, one row per model (persistence, climatology or seasonal, linear, lstm)
+    scores: pd.DataFrame  #: test period, one row per model (persistence, climatology or seasonal, linear, lightgbm,
+    #: lstm): the metrics, and ``seconds`` to fit and forecast (wall; the LSTM: all seeds)
     validation: pd.DataFrame  #: the same scores on the validation period
     chosen: str  #: the model with the lowest validation RMSE, baselines included
     choice: str  #: that choice in a sentence
     dm: pd.DataFrame  #: Diebold-Mariano test of the LSTM against each baseline on the test period
+    best: Comparison  #: the LSTM against the best baseline (the lowest test RMSE, gradient boosting included)
     forecasts: pd.DataFrame  #: test period: ``actual`` and every model's forecast, indexed by date
     target: str  #: the column forecast
     horizon: int  #: steps ahead
@@ -106,6 +128,8 @@ class Forecast:
     windows_dropped: dict[str, int]  #: windows of each part left out because they touch a long gap
     lstm_train_windows: int  #: training windows the LSTM saw (every k-th of a long series)
     linear: dict  #: the ridge's settings chosen on validation: steps, alpha
+    trees: int  #: trees the gradient-boosting baseline kept (chosen on validation)
+    cpu_seconds: dict[str, float]  #: model -> CPU seconds to fit and forecast (less sensitive to load than ``seconds``)
     epochs: pd.DataFrame  #: index seed: epochs ``run`` and the ``best`` epoch (whose weights were kept)
     recipe: dict  #: the training recipe, lookback included
     smoke: bool  #: a tiny run (numbers meaningless)
@@ -124,7 +148,7 @@ class Forecast:
         )
         tables = [(f"Test period ({self.split.loc['test', 'rows']} rows), target units:", self.scores),
                   ("Diebold-Mariano, LSTM against each baseline (negative: LSTM better):", self.dm)]
-        return _header_and_tables(title, tables, [self.formulation, self.choice], as_html)
+        return _header_and_tables(title, tables, [self.formulation, self.choice, self.best.said], as_html)
 
     def __repr__(self) -> str:
         return self._text(False)
@@ -141,8 +165,10 @@ class Backtest:
     of the LSTMs trained with ``seeds`` (an ensemble); each seed's own skill is in :attr:`seed_skill`.
     """
 
-    table: pd.DataFrame  #: one row per fold and model: fold, start, end, n, model, rmse, mae, skill, val_skill, chosen
-    pooled: pd.DataFrame  #: every model scored over all test blocks together; ``folds``: how many it was pooled over
+    table: pd.DataFrame  #: one row per fold and model: fold, start, end, n, model, rmse, mae, skill, val_skill, chosen,
+    #: seconds (wall, to fit and forecast in that fold)
+    pooled: pd.DataFrame  #: every model scored over all test blocks together; ``folds``: how many it was pooled over;
+    #: ``seconds``: wall seconds over all folds
     dm: Comparison  #: the LSTM against the best baseline (the lowest pooled RMSE) on the pooled test errors
     seed_skill: pd.DataFrame  #: index fold, one column per seed: the test skill of that seed's own LSTM
     seed_pooled_skill: pd.Series  #: index seed: that seed's LSTM scored over all test blocks
@@ -151,6 +177,7 @@ class Backtest:
     forecasts: pd.DataFrame  #: pooled test period: ``actual`` and every model scored in all folds, by date
     folds: pd.DataFrame  #: one row per fold: the dates of its parts, the model chosen, windows, the ridge's settings
     epochs: pd.DataFrame  #: index (fold, seed): epochs ``run`` and the ``best`` epoch
+    cpu_seconds: dict[str, float]  #: model -> CPU seconds over all folds
     transforms: dict[int, dict[str, str]]  #: fold -> column -> transform, each decided on that fold's training part
     target: str  #: the column forecast
     horizon: int  #: steps ahead
@@ -176,7 +203,7 @@ class Backtest:
             f"x {len(self.seeds)} seed(s){', smoke run' if self.smoke else ''} ({self.wall_time_s:.0f} s)"
         )
         tables = [(f"Pooled over the test blocks ({len(self.forecasts)} dates), target units:",
-                   self.pooled[["rmse", "mae", "skill"]])]
+                   self.pooled[["rmse", "mae", "skill", "seconds"]])]
         lines = [self.dm.said, f"Chosen on validation, fold by fold: {', '.join(self.selected)} (pooled skill "
                  f"{self.selected_skill:+.3f})."]
         return _header_and_tables(title, tables, lines, as_html)

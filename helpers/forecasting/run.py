@@ -9,15 +9,17 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from helpers import checks, metrics
+from helpers import checks, metrics, progress
 from helpers.forecasting.fit import fit_split
 from helpers.forecasting.preparation import Prepared, prepare, prepare_folds
 from helpers.forecasting.results import (
     Backtest,
     Comparison,
     Forecast,
+    best_baseline,
     choose_on_validation,
     dm_against_baselines,
+    dm_sentence,
     score_table,
 )
 
@@ -62,10 +64,14 @@ def run_forecast(
     started = time.perf_counter()
     seed_list = checks.seeds(seed, seeds)
     prepared = prepare(frame, target, features=features, lookback=lookback, horizon=horizon, smoke=smoke)
-    fold = fit_split(prepared, seed_list)
+    fold = fit_split(prepared, seed_list, label="lstm, ")
     validation = score_table(fold.actual["val"], fold.forecasts["val"])
-    scores = score_table(fold.actual["test"], fold.forecasts["test"])
+    scores = score_table(fold.actual["test"], fold.forecasts["test"], fold.seconds)
     chosen, choice = choose_on_validation(validation)
+    best = best_baseline(scores)
+    actual = fold.actual["test"]
+    statistic, p_value = metrics.diebold_mariano(actual - fold.forecasts["test"]["lstm"],
+                                                 actual - fold.forecasts["test"][best], horizon=prepared.horizon)
     windows = {part: len(w) for part, w in prepared.windows.items()}
     epochs = pd.DataFrame.from_dict(fold.epochs, orient="index").rename_axis("seed")
     return Forecast(
@@ -74,6 +80,8 @@ def run_forecast(
         chosen=chosen,
         choice=choice,
         dm=dm_against_baselines(fold.actual["test"], fold.forecasts["test"], prepared.horizon),
+        best=Comparison("lstm", best, statistic, p_value, len(actual),
+                        dm_sentence(scores, best, statistic, p_value, "On the test period")),
         forecasts=pd.DataFrame({"actual": fold.actual["test"], **fold.forecasts["test"]}),
         target=target,
         horizon=prepared.horizon,
@@ -89,6 +97,8 @@ def run_forecast(
         windows_dropped=prepared.windows_dropped,
         lstm_train_windows=fold.lstm_train_windows,
         linear=fold.linear,
+        trees=fold.trees,
+        cpu_seconds=fold.cpu_seconds,
         epochs=epochs,
         recipe={"lookback": prepared.lookback, **prepared.recipe},
         smoke=bool(smoke),
@@ -96,18 +106,7 @@ def run_forecast(
     )
 
 
-def verdict(pooled: pd.DataFrame, best: str, statistic: float, p_value: float) -> str:
-    """The Diebold-Mariano result of the LSTM ensemble against the best baseline, in a sentence."""
-    lstm, other = pooled.loc["lstm", "skill"], pooled.loc[best, "skill"]
-    lead = "ahead of" if lstm > other else "behind"
-    real = "a difference larger than chance (p < 0.05)" if p_value < 0.05 else "not distinguishable from chance"
-    return (
-        f"pooled over the folds, the LSTM ensemble's skill {lstm:+.3f} is {lead} the best baseline ({best}, "
-        f"{other:+.3f}); Diebold-Mariano statistic {statistic:+.2f}, p = {p_value:.3g}: {real}."
-    )
-
-
-def _pool(actual: pd.Series, forecast_all: dict[str, list[pd.Series]], folds: int) -> pd.DataFrame:
+def _pool(actual: pd.Series, forecast_all: dict[str, list[pd.Series]], folds: int, seconds: dict) -> pd.DataFrame:
     """Every model scored on all test blocks together. A model missing from some folds (climatology needs a year of
     training) is pooled over the folds it has, against persistence on the same dates; ``folds`` says how many."""
     everywhere = {m: pd.concat(v) for m, v in forecast_all.items() if len(v) == folds}
@@ -118,6 +117,7 @@ def _pool(actual: pd.Series, forecast_all: dict[str, list[pd.Series]], folds: in
             actual.loc[partial.index], {"persistence": everywhere["persistence"].loc[partial.index], m: partial}
         ).loc[m]
     pooled["folds"] = [len(forecast_all[m]) for m in pooled.index]
+    pooled["seconds"] = [round(float(seconds.get(m, 0.0)), 2) for m in pooled.index]
     return pooled
 
 
@@ -155,9 +155,11 @@ def backtest(
     )
     first = prepared[0]
     rows, actual_all, forecast_all, chosen_all, fold_rows, epochs = [], [], {}, [], [], {}
+    wall: dict[str, float] = {}
+    cpu: dict[str, float] = {}
     seed_all: dict[int, list[pd.Series]] = {s: [] for s in seed_list}
-    for k, fold_prep in enumerate(prepared, start=1):
-        result = fit_split(fold_prep, seed_list)
+    for k, fold_prep in progress.track(list(enumerate(prepared, start=1)), "backtest", unit="fold"):
+        result = fit_split(fold_prep, seed_list, label=f"fold {k}, ")
         validation = score_table(result.actual["val"], result.forecasts["val"])
         test = score_table(result.actual["test"], result.forecasts["test"])
         chosen, _ = choose_on_validation(validation)
@@ -165,7 +167,11 @@ def backtest(
         for model, row in test.iterrows():
             rows.append({"fold": k, "start": dates[0], "end": dates[-1], "n": len(dates), "model": model,
                          "rmse": row["rmse"], "mae": row["mae"], "skill": row["skill"],
-                         "val_skill": validation.loc[model, "skill"], "chosen": model == chosen})
+                         "val_skill": validation.loc[model, "skill"], "chosen": model == chosen,
+                         "seconds": float(result.seconds.get(model, 0.0))})
+        for model in result.seconds:
+            wall[model] = wall.get(model, 0.0) + result.seconds[model]
+            cpu[model] = cpu.get(model, 0.0) + result.cpu_seconds[model]
         actual_all.append(result.actual["test"])
         for model, values in result.forecasts["test"].items():
             forecast_all.setdefault(model, []).append(values)
@@ -177,12 +183,12 @@ def backtest(
             "fold": k, **{f"{part}_{end}": split.loc[part, end] for part in split.index for end in ("first", "last")},
             "chosen": chosen, **{f"{part}_windows": len(w) for part, w in fold_prep.windows.items()},
             "windows_dropped": sum(fold_prep.windows_dropped.values()), "linear_steps": result.linear["steps"],
-            "linear_alpha": result.linear["alpha"],
+            "linear_alpha": result.linear["alpha"], "trees": result.trees,
         })
         epochs.update({(k, s): e for s, e in result.epochs.items()})
 
     actual = pd.concat(actual_all)
-    pooled = _pool(actual, forecast_all, len(prepared))
+    pooled = _pool(actual, forecast_all, len(prepared), wall)
     everywhere = [m for m in pooled.index if pooled.loc[m, "folds"] == len(prepared)]
     pooled_forecasts = {m: pd.concat(forecast_all[m]) for m in everywhere}
     persistence = pooled_forecasts["persistence"]
@@ -193,14 +199,15 @@ def backtest(
     )
     seed_pooled = pd.Series({s: metrics.skill(actual, pd.concat(seed_all[s]), persistence) for s in seed_list},
                             name="pooled skill").rename_axis("seed")
-    best = str(pooled.loc[[m for m in everywhere if m != "lstm"], "rmse"].idxmin())
+    best = best_baseline(pooled.loc[everywhere])
     statistic, p_value = metrics.diebold_mariano(actual - pooled_forecasts["lstm"], actual - pooled_forecasts[best],
                                                  horizon=first.horizon)
     fold_table = pd.DataFrame(fold_rows).set_index("fold")
     return Backtest(
         table=pd.DataFrame(rows),
         pooled=pooled,
-        dm=Comparison("lstm", best, statistic, p_value, len(actual), verdict(pooled, best, statistic, p_value)),
+        dm=Comparison("lstm", best, statistic, p_value, len(actual),
+                      dm_sentence(pooled, best, statistic, p_value, "Pooled over the folds")),
         seed_skill=seed_skill,
         seed_pooled_skill=seed_pooled,
         selected=tuple(fold_table["chosen"]),
@@ -208,6 +215,7 @@ def backtest(
         forecasts=pd.DataFrame({"actual": actual, **pooled_forecasts}),
         folds=fold_table,
         epochs=pd.DataFrame.from_dict(epochs, orient="index").rename_axis(["fold", "seed"]),
+        cpu_seconds={m: round(v, 2) for m, v in cpu.items()},
         transforms={k: p.transforms for k, p in enumerate(prepared, start=1)},
         target=first.target,
         horizon=first.horizon,

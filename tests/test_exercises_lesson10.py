@@ -1,0 +1,60 @@
+"""The checkers of lesson 10: a right answer, wrong answers and the untouched starter of each exercise."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from helpers.exercises import lesson10
+from helpers.exercises.lesson10 import ____, q1
+
+
+def _solution(exercise, name):
+    namespace: dict = {}
+    exec(exercise.solution_code, namespace)
+    return namespace[name]
+
+
+# --- Q1 ---------------------------------------------------------------------------------------------------------------
+
+def test_q1_right():
+    assert q1.evaluate(_solution(q1, "steps_per_epoch")).correct
+    assert q1.evaluate(lambda n, b, r: -(-n // (b * r))).correct  # ceiling division without math
+
+
+@pytest.mark.parametrize(
+    "wrong, reason",
+    [
+        (lambda n, b, r: n // (b * r), "round up"),
+        (lambda n, b, r: n // (b * r) + 1, "divide evenly"),
+        (lambda n, b, r: n / (b * r), "whole number"),
+        (lambda n, b, r: math.ceil(n / b), "per-replica batch only"),
+        (lambda n, b, r: math.ceil(n * r / b), "fewer steps, not more"),
+        (lambda n, b, r: 17, "an epoch has"),
+        (lambda n, b, r: "17", "an epoch has"),
+        (lambda n, b, r: [17], "whole number of steps"),
+    ],
+)
+def test_q1_wrong(wrong, reason):
+    result = q1.evaluate(wrong)
+    assert result.status == "incorrect", result
+    assert reason in result.message
+
+
+def test_q1_matches_keras_steps_under_a_strategy():
+    """The formula is what a strategy's fit does: one global batch of per_replica * replicas windows per step."""
+    import tensorflow as tf
+
+    n, per_replica, replicas = 1000, 64, 2
+    ds = tf.data.Dataset.range(n).batch(per_replica * replicas)
+    assert int(ds.cardinality()) == lesson10._steps(n, per_replica, replicas) == 8
+
+
+def test_q1_starter_is_not_attempted(capsys):
+    def steps_per_epoch(n_windows, per_replica_batch, replicas):
+        return ____
+
+    assert q1.evaluate(steps_per_epoch).status == "not attempted"
+    q1.check(steps_per_epoch)
+    assert "Not attempted" in capsys.readouterr().out
