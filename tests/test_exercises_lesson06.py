@@ -35,11 +35,11 @@ HORIZON = 6
 learning_rate = 2e-3
 num_epochs = 2
 patience = 1
-TRAIN_EVERY = 8
+TRAIN_EVERY = 32
 """
 AFTER_Q1 = """
 minutes = glucose.index.hour * 60 + glucose.index.minute
-frame = glucose.assign(change=glucose["glucose"].diff(), tod_sin=np.sin(2 * np.pi * minutes / 1440),
+frame = glucose.assign(change=glucose["glucose"].diff().clip(-15, 15), tod_sin=np.sin(2 * np.pi * minutes / 1440),
                        tod_cos=np.cos(2 * np.pi * minutes / 1440))
 values = glucose["glucose"]
 """
