@@ -257,7 +257,7 @@ def test_q6_right_and_wrong(ns):
     assert q6.evaluate(____).status == "not attempted"
 
 
-# --- Q7: two questions, two kinds of evidence ---------------------------------------------------------------------------
+# --- Q7: two questions, two kinds of evidence ----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

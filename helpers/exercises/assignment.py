@@ -304,7 +304,8 @@ def check_model_evaluation(results: Any, y_true: Any, y_pred: Any, y_persistence
             return lambda scaled: preprocessing.inverse_scale(scaler, scaled, target)
         return lambda output: to_units(windows, output)
 
-    recompute = recompute or f"preprocessing.inverse_scale(scaler, model.predict(test_w.X, verbose=0)[:, 0], {target!r})"
+    recompute = recompute or (
+        f"preprocessing.inverse_scale(scaler, model.predict(test_w.X, verbose=0)[:, 0], {target!r})")
     expected = provenance.model_forecasts(model, test_windows, mapped(test_windows))
     others = {"persistence's forecasts": (y_persistence, "score the LSTM, and persistence as its reference")}
     if y_ridge is not None:
