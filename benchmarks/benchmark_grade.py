@@ -1,14 +1,17 @@
 """Benchmark of ``python -m helpers.grade``: how long a class of submissions takes to grade.
 
-Not a test: it builds a class of assignment notebooks in a temporary folder, grades them with the command's own code
-(``helpers.grade.grade_all``) and prints the wall time of the whole class and of each submission.
+Not a test: it builds a class of assignment notebooks in a temporary folder, grades it with the command's own code
+(``helpers.grade.grade_all``) twice, without and then with the sandbox, and prints for each the wall time of the
+whole class and of each submission, the CPU time, and the ratio of the two (the sandbox's cost).
 
     python benchmarks/benchmark_grade.py                       # 30 submissions of lesson 04, smoke mode, 2 at a time
+    python benchmarks/benchmark_grade.py --modes sandbox       # only the sandboxed run
     python benchmarks/benchmark_grade.py --lesson 05 --size 4  # a quick check with the weather assignment
 
 The class is a realistic mix: a third untouched (every step continues with the reference solution), a third with
 every step solved, a third solved except a scaler fitted on the whole series (a classic mistake). Every notebook runs
-to its end, experiments included. The course's target: 30 submissions in smoke mode in under 10 minutes on 2 cores.
+to its end, experiments included. The course's targets: 30 submissions in smoke mode in under 10 minutes on 2 cores;
+the sandbox at most 1.3 times as long as without it.
 """
 
 from __future__ import annotations
@@ -50,9 +53,16 @@ def fill(lesson: str, *, leak: bool) -> nbformat.NotebookNode:
 
 
 def _children_cpu() -> float:
-    """CPU seconds (user + system) of the finished child processes: the grading workers and their kernels."""
+    """CPU seconds (user + system) of the finished child processes: the grading runs and their kernels."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
+
+
+def grade_class(paths, *, sandbox: bool, smoke: bool, jobs: int) -> tuple[list, float, float]:
+    """The class graded once: its grades, the wall time and the CPU time of the runs, in seconds."""
+    start, cpu_start = time.monotonic(), _children_cpu()
+    grades = grade.grade_all(paths, smoke=smoke, jobs=jobs, sandbox=sandbox, verbose=1)
+    return grades, time.monotonic() - start, _children_cpu() - cpu_start
 
 
 def main() -> None:
@@ -61,38 +71,48 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=30, help="submissions in the class (default 30)")
     parser.add_argument("--jobs", type=int, default=grade.default_jobs())
     parser.add_argument("--full", action="store_true", help="full mode instead of smoke mode")
+    parser.add_argument("--modes", default="plain,sandbox",
+                        help="the runs, in order: plain (no sandbox) and/or sandbox (default: plain,sandbox)")
     args = parser.parse_args()
+    modes = args.modes.split(",")
+    if "sandbox" in modes:
+        print(grade.mode_line(grade.find()))
 
     variants = {
         "untouched": nbformat.read(ROOT / "notebooks" / NOTEBOOKS[args.lesson], as_version=4),
         "solved": fill(args.lesson, leak=False),
         "leaky": fill(args.lesson, leak=True),
     }
+    runs = {}
     with tempfile.TemporaryDirectory(prefix="grade-benchmark-") as folder:
         names = list(variants)
         for i in range(args.size):
             kind = names[i % len(names)]
             nbformat.write(variants[kind], Path(folder) / f"learner{i + 1:02d}_{kind}.ipynb")
         paths = grade.find_submissions([folder])
-        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-        start, cpu_start = time.monotonic(), _children_cpu()
-        grades = grade.grade_all(paths, smoke=not args.full, jobs=args.jobs, progress=print)
-        wall, cpu = time.monotonic() - start, _children_cpu() - cpu_start
+        for mode in modes:
+            load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+            print(f"\n== {mode}: {len(paths)} submissions (load average {load:.1f} at the start)", flush=True)
+            runs[mode] = (*grade_class(paths, sandbox=mode == "sandbox", smoke=not args.full, jobs=args.jobs), load)
+    mode_name = "full" if args.full else "smoke"
+    for mode, (grades, wall, cpu, load) in runs.items():
+        per = [g.seconds for g in grades]
+        totals = {kind: sorted({g.correct for g in grades if g.submission.endswith(kind)}) for kind in variants}
+        print(
+            f"\n{mode}: lesson {args.lesson}, {len(grades)} submissions, {mode_name} mode, {args.jobs} at a time on "
+            f"{os.cpu_count()} CPU cores (load average {load:.1f} at the start): {wall:.0f} s in all "
+            f"({wall / 60:.1f} min); per submission median {statistics.median(per):.0f} s, max {max(per):.0f} s; "
+            f"CPU time of the runs and kernels {cpu:.0f} s ({cpu / len(grades):.1f} s per submission); "
+            f"correct steps per kind: {totals}"
+        )
+    if len(runs) == 2:
+        (_, (plain, wall0, cpu0, _)), (_, (boxed, wall1, cpu1, _)) = runs.items()
+        same = [(a.submission, a.correct, b.correct) for a, b in zip(plain, boxed, strict=True)
+                if {k: str(v) for k, v in a.steps.items()} != {k: str(v) for k, v in b.steps.items()}]
+        print(f"\n{modes[1]} / {modes[0]}: wall time {wall1 / wall0:.2f}, CPU time {cpu1 / cpu0:.2f}; "
+              f"verdicts {'identical' if not same else f'DIFFER for {same}'}")
     print()
-    print(grade.format_table(grades))
-    per = [g.seconds for g in grades]
-    mode = "full" if args.full else "smoke"
-    print(
-        f"\nLesson {args.lesson}, {len(grades)} submissions, {mode} mode, {args.jobs} at a time on "
-        f"{os.cpu_count()} CPU cores (load average {load:.1f} at the start): {wall:.0f} s in all "
-        f"({wall / 60:.1f} min); per submission median {statistics.median(per):.0f} s, max {max(per):.0f} s."
-    )
-    if cpu > 0:  # the kernels' CPU time does not depend on what else the machine runs
-        idle = cpu / min(args.jobs, os.cpu_count() or 1) / 60
-        print(f"CPU time of the kernels and workers: {cpu:.0f} s ({cpu / len(grades):.0f} s per submission), "
-              f"i.e. about {idle:.1f} min of wall time on an otherwise idle machine.")
-    totals = {kind: sorted({g.correct for g in grades if g.submission.endswith(kind)}) for kind in variants}
-    print("correct steps per kind of submission:", totals)
+    print(grade.format_table(runs[modes[-1]][0]))
 
 
 if __name__ == "__main__":

@@ -16,11 +16,12 @@ def load(name: str):
         sys.path.remove(str(TOOLS))
 
 
-def assert_solved_assignment_passes(notebook: Path, monkeypatch) -> None:
-    """The assignment with every exercise solved runs up to step 6 and each of its six steps checks Correct."""
+def assert_solved_assignment_passes(notebook: Path, monkeypatch=None) -> None:
+    """The assignment with every exercise solved runs up to step 6 and each of its six steps checks Correct.
+    (``monkeypatch`` is no longer needed: the kernel's environment is passed to it, never set in this process.)"""
     import re
 
-    filled, text = run_solved_assignment(notebook, monkeypatch)
+    filled, text = run_solved_assignment(notebook)
     assert filled[:6] == ["q1", "q2", "q3", "q4", "q5", "q6"], filled  # a lesson may add exercises after step 6
     for n in range(1, 7):
         assert re.search(rf"Step {n} - \w+ - Correct", text), f"step {n} not correct:\n{text}"
@@ -28,13 +29,12 @@ def assert_solved_assignment_passes(notebook: Path, monkeypatch) -> None:
     assert text.count("continuing with your answer") == 6
 
 
-def run_solved_assignment(notebook: Path, monkeypatch, timeout: int = 600) -> tuple[list[str], str]:
+def run_solved_assignment(notebook: Path, monkeypatch=None, timeout: int = 600) -> tuple[list[str], str]:
     """Fill every exercise of an assignment with ``tools/render_solutions.py``, run it in smoke mode up to the cell that
     continues after step 6, and return the labels filled and the text the notebook printed."""
-    import os
-
     import nbformat
-    from nbclient import NotebookClient
+
+    from helpers import runner
 
     nb = nbformat.read(notebook, as_version=4)
     filled = load("render_solutions").fill(nb)
@@ -43,13 +43,8 @@ def run_solved_assignment(notebook: Path, monkeypatch, timeout: int = 600) -> tu
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-    monkeypatch.setenv("LSTM_COURSE_SMOKE", "1")
-    monkeypatch.setenv("MPLBACKEND", "Agg")
-    # The kernel must import the helpers from this checkout whether or not the package is installed.
-    root = str(TOOLS.parent)
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
-    resources = {"metadata": {"path": str(notebook.parent)}}
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", resources=resources).execute()
+    env = runner.kernel_env(smoke=True, extra={"MPLBACKEND": "Agg"})
+    runner.execute(nb, cwd=notebook.parent, env=env, timeout=timeout)
     text = "\n".join(
         output.get("text", "") for cell in nb.cells if cell.cell_type == "code" for output in cell.outputs
         if output.output_type == "stream"

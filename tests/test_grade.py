@@ -2,9 +2,11 @@
 
 Most submissions are a small four-step assignment made here from the course's own checkers (data, preprocessing,
 evaluation, figure: the classic mistakes live in those), so each runs in a few seconds without TensorFlow. One real
-assignment, lesson 04, is graded in smoke mode with every step solved except a leaky scaler. The whole class is
-graded once, two at a time, by the command itself; the submission that sleeps past the time limit is graded beside
-it in its own process with a short limit.
+assignment, lesson 04 filled by ``tools/render_solutions.py``, is graded in smoke mode with every step solved except a
+leaky scaler. The class is graded once (a module fixture), two at a time, by the command itself, in the sandbox when
+bubblewrap works here (``.ci/run`` installs it); the submission that sleeps past the time limit is graded beside it
+with a short limit. The sandbox's own tests (a malicious notebook, the same verdicts without it) are in
+``test_grade_sandbox.py``.
 """
 
 from __future__ import annotations
@@ -14,209 +16,94 @@ import csv
 import io
 import json
 import os
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import nbformat
 import pytest
+from grade_class import (
+    SOLVED,
+    checksums,
+    connected,
+    listener,
+    malicious,
+    solved_lesson04,
+    toy_cells,
+    toy_class,
+    write_notebook,
+)
 
 from helpers import grade
 from helpers.config import RECORD_ENV
-from helpers.exercises import lesson04
+from helpers.data import data_dir
 from helpers.exercises.assignment import AssignmentStep
 from helpers.exercises.core import Exercise, Incorrect
 
-ROOT = Path(__file__).resolve().parent.parent
-LESSON04 = ROOT / "notebooks" / "04_assignment_stocks.ipynb"
-
-# --- The small assignment ------------------------------------------------------------------------------------------
-
-IMPORTS = """\
-import matplotlib.pyplot as plt
-import numpy as np
-import pandas as pd
-from sklearn.preprocessing import MinMaxScaler
-
-from helpers import load_stock, metrics
-from helpers.exercises import assignment
-from helpers.exercises.assignment import AssignmentStep
-from helpers.exercises.core import ____
-"""
-
-STEPS = """\
-# A four-step assignment for the grader's tests, built from the course's checkers.
-q1 = AssignmentStep("q1", "Step 1 - data",
-                    lambda prices: assignment.check_data(prices, columns=["Close"], min_rows=750),
-                    hints=[], solution={s1!r})
-q2 = AssignmentStep("q2", "Step 2 - preprocessing", assignment.check_preprocessing, hints=[], solution={s2!r})
-q3 = AssignmentStep("q3", "Step 3 - evaluation", assignment.check_evaluation, hints=[], solution={s3!r})
-q4 = AssignmentStep("q4", "Step 4 - figure", lambda figure: assignment.check_figure(figure, min_lines=3), hints=[],
-                    solution={s4!r})
-"""
-
-STEP1 = "prices = {answer}\nq1.check(prices)"
-CONTINUE1 = 'prices = q1.answer_or_reference(prices, namespace=globals(), returns="prices")'
-STEP2 = 'close = prices[["Close"]]\n{answer}\nq2.check(close, train, val, test, scaler)'
-CONTINUE2 = ('train, val, test, scaler = q2.answer_or_reference(close, train, val, test, scaler, namespace=globals(), '
-             'returns=("train", "val", "test", "scaler"))')
-FORECASTS = """\
-# The forecasts to evaluate: a 5-day moving average as the "model", persistence as the baseline (USD).
-actual = close["Close"]
-y_true = actual.loc[test.index].to_numpy()
-y_persistence = actual.shift(1).loc[test.index].to_numpy()
-y_pred = actual.rolling(5).mean().shift(1).loc[test.index].to_numpy()
-open("scratch.txt", "w").write("a notebook writes into its working folder")
-"""
-STEP3 = "{answer}\nq3.check(results, y_true, y_pred, y_persistence)"
-CONTINUE3 = ('results = q3.answer_or_reference(results, y_true, y_pred, y_persistence, namespace=globals(), '
-             'returns="results")')
-STEP4 = "{answer}\nq4.check(fig)"
-CONTINUE4 = 'fig = q4.answer_or_reference(fig, namespace=globals(), returns="fig")'
-
-SOLVED = {
-    1: "load_stock('MSFT')",
-    2: """n = len(close)
-n_train, n_val = int(0.7 * n), int(0.15 * n)
-train, val, test = close.iloc[:n_train], close.iloc[n_train:n_train + n_val], close.iloc[n_train + n_val:]
-scaler = MinMaxScaler(feature_range=(0, 1)).fit(train)""",
-    3: """errors = y_true - y_pred
-rmse = float(np.sqrt(np.mean(errors**2)))
-results = {"mse": rmse**2, "rmse": rmse, "mae": float(np.mean(np.abs(errors))),
-           "r2": float(1 - np.sum(errors**2) / np.sum((y_true - y_true.mean()) ** 2)),
-           "skill": 1 - rmse / float(np.sqrt(np.mean((y_true - y_persistence) ** 2)))}""",
-    4: """fig, ax = plt.subplots()
-ax.plot(test.index, y_true, label="actual")
-ax.plot(test.index, y_pred, label="5-day moving average")
-ax.plot(test.index, y_persistence, label="persistence")
-ax.set(title="MSFT: next-day forecasts", xlabel="date", ylabel="close (USD)")
-ax.legend()""",
-}
-UNTOUCHED = {
-    1: "____",
-    2: "train, val, test = ____, ____, ____\nscaler = ____",
-    3: 'results = {"mse": ____, "rmse": ____, "mae": ____, "r2": ____, "skill": ____}',
-    4: "fig = ____",
-}
-LEAKY_SCALER = SOLVED[2].replace(".fit(train)", ".fit(close)")  # the scaler saw the whole series
-SHUFFLED_SPLIT = """shuffled = close.sample(frac=1, random_state=0)
-n = len(close)
-n_train, n_val = int(0.7 * n), int(0.15 * n)
-train, val, test = shuffled.iloc[:n_train], shuffled.iloc[n_train:n_train + n_val], shuffled.iloc[n_train + n_val:]
-scaler = MinMaxScaler().fit(train)"""
-SCALED_METRICS = """scale = lambda v: (np.asarray(v) - scaler.data_min_[0]) / scaler.data_range_[0]
-errors = scale(y_true) - scale(y_pred)
-rmse = float(np.sqrt(np.mean(errors**2)))
-results = {"mse": rmse**2, "rmse": rmse, "mae": float(np.mean(np.abs(errors))), "r2": 0.9, "skill": 0.1}"""
-NO_BASELINE = """fig, ax = plt.subplots()
-ax.plot(test.index, y_true, label="actual")
-ax.plot(test.index, y_pred, label="5-day moving average")
-ax.set(title="MSFT: next-day forecasts", xlabel="date", ylabel="close (USD)")
-ax.legend()"""
-
-
-def toy_cells(answers: dict[int, str]) -> list[str]:
-    """The code cells of the small assignment with ``answers`` (step -> code) in the starter cells."""
-    return [
-        IMPORTS, STEPS.format_map({f"s{k}": f"prices = {v}" if k == 1 else v for k, v in SOLVED.items()}),
-        STEP1.format(answer=answers[1]), CONTINUE1,
-        STEP2.format(answer=answers[2]), CONTINUE2,
-        FORECASTS,
-        STEP3.format(answer=answers[3]), CONTINUE3,
-        STEP4.format(answer=answers[4]), CONTINUE4,
-    ]
-
-
-def write_notebook(path: Path, cells: list[str]) -> Path:
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("# A small assignment for the grader's tests")]
-    nb.cells += [nbformat.v4.new_code_cell(source) for source in cells]
-    nbformat.write(nb, path)
-    return path
-
-
-def toy_class(folder: Path) -> dict[str, list[str]]:
-    """Every submission of the small assignment, by learner name: their code cells."""
-    solved = toy_cells(SOLVED)
-    return {
-        "ada_solved": solved,
-        "ben_untouched": toy_cells(UNTOUCHED),
-        "cleo_leaky_scaler": toy_cells({**SOLVED, 2: LEAKY_SCALER}),
-        "dan_mistakes": toy_cells({**SOLVED, 2: SHUFFLED_SPLIT, 3: SCALED_METRICS, 4: NO_BASELINE}),
-        # step 3 calls a function that was never imported: the cell raises
-        "eve_raises_in_step3": toy_cells({**SOLVED, 3: "results = mean_squared_error(y_true, y_pred)"}),
-        # the two cells of step 3 deleted
-        "fay_deleted_step3": [c for c in solved if "q3." not in c],
-        # step 1 checked through another name (still graded); step 2's check misspelled (an error in step 2)
-        # the notebook ends its own Python process in step 3
-        "kim_kernel_dies": toy_cells({**SOLVED, 3: "import os\nos._exit(1)"}),
-        "gus_renamed_checks": [
-            c.replace("q1.check(prices)", "first = q1\nfirst.check(prices)").replace("q2.check(", "q2.verify(")
-            for c in solved
-        ],
-    }
-
-
-# --- The real assignment ---------------------------------------------------------------------------------------------
-
-
-def solved_lesson04(path: Path) -> Path:
-    """Lesson 04 up to step 6, every blank replaced by the reference solution except a scaler fitted on all the data."""
-    nb = nbformat.read(LESSON04, as_version=4)
-    exercises = {q.label: q for q in (lesson04.q1, lesson04.q2, lesson04.q3, lesson04.q4, lesson04.q5, lesson04.q6)}
-    filled = set()
-    for cell in nb.cells:
-        if cell.cell_type != "code" or "____" not in cell.source or "from helpers.exercises" in cell.source:
-            continue
-        lines = cell.source.splitlines()
-        check_line = next(line for line in lines if ".check(" in line and not line.startswith("#"))
-        label = check_line.split(".")[0].strip()
-        first_blank = next(i for i, line in enumerate(lines) if "____" in line)
-        setup = [line for line in lines[:first_blank] if line.strip() and not line.startswith("#")]
-        solution = exercises[label].solution_code
-        if label == "q2":
-            assert ".fit(train)" in solution
-            solution = solution.replace(".fit(train)", ".fit(daily_returns)")
-        cell.source = "\n".join([*setup, solution, check_line])
-        filled.add(label)
-    assert filled == set(exercises), filled
-    # Up to the cell that continues after step 6: the experiments after it check nothing and only cost time here.
-    last = max(i for i, cell in enumerate(nb.cells) if "q6.answer_or_reference" in cell.source)
-    nb.cells = nb.cells[: last + 1]
-    nbformat.write(nb, path)
-    return path
-
-
 # --- Grading the class once ------------------------------------------------------------------------------------------
+
+SANDBOX = grade.resolve_sandbox(None) is not None
+needs_sandbox = pytest.mark.skipif(not SANDBOX, reason="no sandbox here: " + grade.INSTALL)
+
+
+def grade_class(folder: Path, *args: str) -> tuple[int, str, dict[str, dict[str, str]]]:
+    out = folder.parent / f"{folder.name}.csv"
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        status = grade.main([str(folder), "--out", str(out), "--smoke", "--timeout", "300", "--jobs", "2", *args])
+    with open(out, newline="", encoding="utf-8") as source:
+        table = {row["submission"]: row for row in csv.DictReader(source)}
+    print(printed.getvalue())  # shown by pytest -s: the table and each submission's time
+    return status, printed.getvalue(), table
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
+    """The class graded once in the default mode (the sandbox where it works), and three of its submissions once more
+    without the sandbox; the sleeper beside them with a short limit."""
     folder = tmp_path_factory.mktemp("submissions")
-    for name, cells in toy_class(folder).items():
+    for name, cells in toy_class().items():
         write_notebook(folder / f"{name}.ipynb", cells)
     solved_lesson04(folder / "hana_lesson04.ipynb")
     (folder / "ivan_not_a_notebook.ipynb").write_text("{ this is not JSON", encoding="utf-8")
-    sleeper = write_notebook(
-        tmp_path_factory.mktemp("late") / "jon_sleeps.ipynb",
-        toy_cells({**SOLVED, 3: "import time\ntime.sleep(600)"}),
-    )
+    outside = tmp_path_factory.mktemp("outside")
+    canary = outside / "canary.txt"
+    canary.write_text("the teacher's file")
+    # Under the sandbox the target is the course's own data/; without one, a stand-in (the attack would succeed).
+    data = data_dir() if SANDBOX else outside / "data"
+    data.mkdir(exist_ok=True)
+    server = listener()
+    write_notebook(folder / "mallory.ipynb", malicious(canary, data, server.getsockname()[1]))
+    sleeper = write_notebook(tmp_path_factory.mktemp("late") / "jon_sleeps.ipynb",
+                             toy_cells({**SOLVED, 3: "import time\ntime.sleep(600)"}))
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
-    out = tmp_path_factory.mktemp("out") / "grades.csv"
+    data_before = checksums(data)
 
-    # The sleeper sleeps (no CPU) beside the class, with a shorter limit of its own.
-    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
-        late = pool.submit(grade.grade_notebook, sleeper, timeout=30)
-        printed = io.StringIO()
-        with contextlib.redirect_stdout(printed):
-            status = grade.main([str(folder), "--out", str(out), "--smoke", "--timeout", "300", "--jobs", "2"])
+    # The bare run, without the sandbox: the same honest submissions, and the malicious one with its own targets.
+    plain = tmp_path_factory.mktemp("plain")
+    for name in ("ada_solved", "eve_errors"):
+        (plain / f"{name}.ipynb").write_bytes(before[f"{name}.ipynb"])
+    plain_canary, plain_data, plain_server = outside / "canary2.txt", outside / "plain_data", listener()
+    plain_canary.write_text("the teacher's file")
+    plain_data.mkdir()
+    write_notebook(plain / "mallory.ipynb", malicious(plain_canary, plain_data, plain_server.getsockname()[1]))
+
+    # The sleeper sleeps (no CPU) beside the class, with a short limit of its own.
+    with ThreadPoolExecutor(1) as pool:
+        late = pool.submit(grade.grade_notebook, sleeper, timeout=5)
+        status, printed, table = grade_class(folder)
         sleeper_grade = late.result()
-    with open(out, newline="", encoding="utf-8") as source:
-        table = {row["submission"]: row for row in csv.DictReader(source)}
-    after = {p.name: p.read_bytes() for p in folder.iterdir()}
-    print(printed.getvalue())  # shown by pytest -s: the table and each submission's time
-    return {"status": status, "table": table, "printed": printed.getvalue(), "before": before, "after": after,
-            "sleeper": sleeper_grade, "out": out}
+    plain_status, plain_printed, plain_table = grade_class(plain, "--no-sandbox")
+    result = {
+        "status": status, "table": table, "printed": printed, "before": before, "sleeper": sleeper_grade,
+        "after": {p.name: p.read_bytes() for p in folder.iterdir()}, "out": folder.parent / f"{folder.name}.csv",
+        "canary": canary, "data": data, "data_before": data_before, "data_after": checksums(data),
+        "reached": connected(server), "port": server.getsockname()[1],
+        "plain_status": plain_status, "plain": plain_table, "plain_printed": plain_printed,
+        "plain_canary": plain_canary, "plain_data": plain_data, "plain_reached": connected(plain_server),
+        "plain_port": plain_server.getsockname()[1],
+    }
+    server.close()
+    plain_server.close()
+    return result
 
 
 def test_one_row_per_submission_one_column_per_step(graded):
@@ -224,8 +111,10 @@ def test_one_row_per_submission_one_column_per_step(graded):
     table = graded["table"]
     assert sorted(table) == sorted(name[: -len(".ipynb")] for name in graded["before"])
     header = list(next(iter(table.values())))
-    assert header == ["submission", "q1", "q2", "q3", "q4", "q5", "q6", "total", "out_of", "seconds", "notes"]
+    assert header == ["submission", "q1", "q2", "q3", "q4", "q5", "q6", "total", "out_of", "seconds", "notes",
+                      "tried", "sandbox"]
     printed = graded["printed"]
+    assert printed.splitlines()[0].startswith("Sandbox: " + ("bubblewrap" if SANDBOX else "none"))
     assert "submission" in printed and "ada_solved" in printed and f"wrote {graded['out']}" in printed
     assert "q3 = Step 3 - evaluation" in printed
     # The small assignment and lesson 04 share the labels q1-q4 for different steps: the table says so.
@@ -237,7 +126,7 @@ def test_all_solutions_are_correct(graded):
     assert [row[f"q{i}"].split(":")[0] for i in range(1, 5)] == ["correct"] * 4
     # The small assignment has no q5, q6: those columns come from lesson 04 and are missing here.
     assert row["q5"] == row["q6"] == "missing"
-    assert row["total"] == "4" and row["notes"] == ""
+    assert row["total"] == "4" and row["notes"] == "" and row["tried"] == ""
 
 
 def test_untouched_starter_is_not_attempted(graded):
@@ -247,37 +136,30 @@ def test_untouched_starter_is_not_attempted(graded):
 
 
 def test_each_classic_mistake_is_incorrect_with_its_reason(graded):
-    leaky = graded["table"]["cleo_leaky_scaler"]
-    assert leaky["q2"].startswith("incorrect") and "look-ahead leakage" in leaky["q2"]
-    # The notebook continued with the reference split, so the later steps were still graded on their own.
-    assert all(leaky[step].startswith("correct") for step in ("q1", "q3", "q4"))
-    assert leaky["total"] == "3"
-    mistakes = graded["table"]["dan_mistakes"]
-    assert mistakes["q1"].startswith("correct")
-    assert mistakes["q2"].startswith("incorrect") and "shuffled" in mistakes["q2"]
-    assert mistakes["q3"].startswith("incorrect") and "scaled values" in mistakes["q3"]
-    assert mistakes["q4"].startswith("incorrect") and "baseline" in mistakes["q4"]
-    assert mistakes["total"] == "1"
+    row = graded["table"]["cleo_mistakes"]
+    assert row["q1"].startswith("correct")
+    assert row["q2"].startswith("incorrect") and "look-ahead leakage" in row["q2"]
+    # The notebook continued with the reference split, so the later steps were graded on their own mistakes.
+    assert row["q3"].startswith("incorrect") and "scaled values" in row["q3"]
+    assert row["q4"].startswith("incorrect") and "baseline" in row["q4"]
+    assert row["total"] == "1"
 
 
-def test_a_cell_that_raises_is_reported_and_the_rest_is_graded(graded):
-    row = graded["table"]["eve_raises_in_step3"]
-    assert row["q3"].startswith("error") and "NameError" in row["q3"] and "mean_squared_error" in row["q3"]
-    assert row["q1"].startswith("correct") and row["q2"].startswith("correct") and row["q4"].startswith("correct")
-    assert row["total"] == "3" and "NameError" in row["notes"]
-
-
-def test_deleted_step_is_missing(graded):
-    row = graded["table"]["fay_deleted_step3"]
-    assert row["q3"] == "missing"
-    assert all(row[f"q{i}"].startswith("correct") for i in (1, 2, 4))
-
-
-def test_renamed_checks_are_graded_by_the_exercise_not_its_name(graded):
-    row = graded["table"]["gus_renamed_checks"]
+def test_cells_that_raise_are_reported_and_checks_are_graded_by_the_exercise_not_its_name(graded):
+    row = graded["table"]["eve_errors"]
     assert row["q1"].startswith("correct")  # checked as `first.check(...)`: the record names the exercise
     assert row["q2"].startswith("error") and "AttributeError" in row["q2"] and "verify" in row["q2"]
-    assert row["q3"].startswith("correct") and row["q4"].startswith("correct")
+    assert row["q3"].startswith("error") and "NameError" in row["q3"] and "mean_squared_error" in row["q3"]
+    assert row["q4"].startswith("correct")
+    assert row["total"] == "2" and "AttributeError" in row["notes"]
+
+
+def test_deleted_steps_are_missing(graded):
+    row = graded["table"]["fay_deleted"]
+    assert row["q3"] == "missing"  # both of its cells deleted
+    assert row["q4"] == "missing", row  # only the cell that checks it: the next cell raised NameError
+    assert row["q1"].startswith("correct") and row["q2"].startswith("correct")
+    assert "NameError" in row["notes"]
 
 
 def test_a_kernel_that_dies_gets_a_clear_row(graded):
@@ -298,21 +180,58 @@ def test_real_assignment_in_smoke_mode(graded):
     assert row["q2"].startswith("incorrect") and "look-ahead leakage" in row["q2"], row
     for step in ("q1", "q3", "q4", "q5", "q6"):
         assert row[step].startswith("correct"), (step, row)
-    assert row["total"] == "5" and row["out_of"] == "6"
+    assert row["total"] == "5" and row["out_of"] == "6" and row["tried"] == ""
 
 
 def test_the_sleeper_stops_at_the_time_limit(graded):
     late = graded["sleeper"]
     assert not late.completed
-    assert any("time limit (30 s)" in note for note in late.notes), late.notes
-    assert late.result("q3") == grade.StepResult("error", "cell 8 ran past the time limit (30 s)")
+    assert any("time limit (5 s)" in note for note in late.notes), late.notes
+    assert late.result("q3") == grade.StepResult("error", "cell 8 ran past the time limit (5 s)")
     assert late.result("q4").status == "not reached"
-    assert late.seconds < 30 + 60  # stopped at the limit (plus the kernel's start), not after the 600 s sleep
+    assert late.seconds < 5 + 90  # stopped at the limit (plus the kernel's start), not after the 600 s sleep
 
 
 def test_submissions_are_never_modified_and_nothing_is_written_beside_them(graded):
     assert graded["after"] == graded["before"]
     assert not (Path.cwd() / "scratch.txt").exists()
+
+
+# --- The sandbox ---------------------------------------------------------------------------------------------------
+
+
+@needs_sandbox
+def test_the_sandbox_refuses_what_a_malicious_notebook_tries_and_the_row_names_it(graded):
+    assert graded["canary"].read_text() == "the teacher's file"
+    assert graded["data_after"] == graded["data_before"]  # the course's own data/, checksum by checksum
+    assert not graded["reached"]  # its network is its own: the teacher's port never saw the connection
+    row = graded["table"]["mallory"]
+    assert row["sandbox"] == "bubblewrap" and row["tried"].startswith("refused by the sandbox: ")
+    for attempt in (f"deleting {graded['canary']}", f"writing {graded['data'] / 'evil.csv'}",
+                    f"a network connection to 127.0.0.1:{graded['port']}"):
+        assert attempt in row["tried"], (attempt, row["tried"])
+    assert row["total"] == "4"  # and its honest work is graded as usual
+    assert "tried: refused by the sandbox" in graded["printed"]
+
+
+def test_without_the_sandbox_the_attempts_succeed_and_the_row_still_names_them(graded):
+    assert graded["plain_status"] == 0
+    assert graded["plain_printed"].splitlines()[0].startswith("Sandbox: none (--no-sandbox)")
+    assert not graded["plain_canary"].exists()  # documented: without the sandbox it runs with your permissions
+    assert (graded["plain_data"] / "evil.csv").read_text() == "overwritten"
+    assert graded["plain_reached"]
+    row = graded["plain"]["mallory"]
+    assert row["sandbox"] == "none" and row["tried"].startswith("not sandboxed, so it ran with your permissions: ")
+    for attempt in (f"deleting {graded['plain_canary']}", f"writing {graded['plain_data'] / 'evil.csv'}",
+                    f"a network connection to 127.0.0.1:{graded['plain_port']}"):
+        assert attempt in row["tried"], (attempt, row["tried"])
+
+
+def test_honest_submissions_get_the_same_verdicts_with_and_without_the_sandbox(graded):
+    for name in ("ada_solved", "eve_errors"):
+        sandboxed, plain = graded["table"][name], graded["plain"][name]
+        for column in ("q1", "q2", "q3", "q4", "total", "notes", "tried"):
+            assert sandboxed[column] == plain[column], (name, column)
 
 
 # --- The record and the offline switch, without a kernel ------------------------------------------------------------
@@ -369,3 +288,43 @@ def test_bad_command_lines_are_clear(tmp_path, capsys):
         grade.main([str(tmp_path / "absent.ipynb")])
     assert "neither a notebook nor a folder" in capsys.readouterr().err
     assert os.listdir(tmp_path) == []
+
+
+def test_an_output_that_cannot_be_written_stops_before_grading(tmp_path, capsys, monkeypatch):
+    notebook = write_notebook(tmp_path / "ada.ipynb", ["raise SystemExit('graded: it should not have run')"])
+    monkeypatch.setattr(grade.cli, "grade_all", lambda *a, **k: pytest.fail("graded before checking --out"))
+    with pytest.raises(SystemExit) as exc:
+        grade.main([str(notebook), "--out", str(tmp_path / "no" / "such" / "grades.csv")])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and "does not exist" in err and "mkdir -p" in err and "nothing was graded" in err
+    with pytest.raises(SystemExit):
+        grade.main([str(notebook), "--out", str(tmp_path)])
+    assert "is a folder" in capsys.readouterr().err
+
+
+def test_sandbox_asked_for_but_missing_fails_clearly(tmp_path, capsys, monkeypatch):
+    notebook = write_notebook(tmp_path / "ada.ipynb", ["1"])
+    monkeypatch.setenv("PATH", str(tmp_path))  # no bwrap on it
+    with pytest.raises(SystemExit) as exc:
+        grade.main([str(notebook), "--sandbox", "--out", str(tmp_path / "g.csv")])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and "bubblewrap (bwrap) is not installed" in err and "apt-get install bubblewrap" in err
+    assert grade.resolve_sandbox(None) is None  # the default then grades without one, and the first line says why
+    with pytest.raises(grade.SandboxUnavailable) as why:
+        grade.find()
+    line = grade.mode_line(None, str(why.value))
+    assert line.startswith("Sandbox: none. bubblewrap (bwrap) is not installed") and "your permissions" in line
+
+
+def test_the_runner_builds_a_kernel_environment_without_touching_this_one(monkeypatch):
+    from helpers import runner
+
+    monkeypatch.setenv("LSTM_COURSE_SMOKE", "1")
+    monkeypatch.setenv("PYTHONPATH", "/elsewhere")
+    before = dict(os.environ)
+    full = runner.kernel_env(smoke=False, extra={"MPLBACKEND": "Agg", "PYTHONPATH": None})
+    smoke = runner.kernel_env(smoke=True, base={"PYTHONPATH": "/elsewhere"})
+    assert dict(os.environ) == before  # nothing to restore: this process's environment never changes
+    assert "LSTM_COURSE_SMOKE" not in full and full["MPLBACKEND"] == "Agg" and "PYTHONPATH" not in full
+    assert smoke == {"LSTM_COURSE_SMOKE": "1", "TF_CPP_MIN_LOG_LEVEL": "3",
+                     "PYTHONPATH": os.pathsep.join([str(runner.COURSE_ROOT), "/elsewhere"])}

@@ -61,7 +61,7 @@ class Page:
 
         tabs = _wait("Chromium", lambda: json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json")), 30)
         page = next(t for t in tabs if t["type"] == "page")
-        self.ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=120)
+        self.ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=120, suppress_origin=True)
         self.n = 0
 
     def call(self, method: str, **params):

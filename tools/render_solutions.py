@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import ast
 import importlib
-import os
 import re
 import sys
 import time
@@ -35,8 +34,8 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 from run_notebooks import clean, write  # noqa: E402
 
+from helpers import runner  # noqa: E402
 from helpers.exercises.core import Exercise  # noqa: E402
-from helpers.notebook import SMOKE_ENV  # noqa: E402
 
 NOTEBOOKS = ROOT / "notebooks"
 _BINDING = re.compile(r"^from helpers\.exercises\.(lesson\w+) import ", re.MULTILINE)
@@ -102,21 +101,7 @@ def fill(nb: nbformat.NotebookNode) -> list[str]:
 
 
 def execute(nb: nbformat.NotebookNode, folder: Path, smoke: bool, timeout: int) -> None:
-    from nbclient import NotebookClient
-
-    saved = {key: os.environ.get(key) for key in (SMOKE_ENV, "PYTHONPATH")}
-    os.environ[SMOKE_ENV] = "1" if smoke else "0"
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), saved["PYTHONPATH"]]))
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    try:
-        NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                       resources={"metadata": {"path": str(folder)}}).execute()
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    runner.execute(nb, cwd=folder, env=runner.kernel_env(smoke=smoke), timeout=timeout)
 
 
 def render(path: Path, out: Path, *, smoke: bool = False, run: bool = True, timeout: int = 1800) -> Path | None:

@@ -12,7 +12,6 @@ beyond the kernelspec, consecutive execution counts. Outputs stay: they are what
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -22,7 +21,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from helpers.notebook import SMOKE_ENV  # noqa: E402
+from helpers import runner  # noqa: E402
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 CELL_METADATA_KEYS = {"tags", "jupyter"}  # everything else (execution timings, collapsed, scrolled, ...) is noise
@@ -73,21 +72,9 @@ def write(nb: nbformat.NotebookNode, path: Path) -> None:
 
 
 def execute(path: Path, smoke: bool, timeout: int) -> float:
-    from nbclient import NotebookClient
-
     nb = nbformat.read(path, as_version=4)
-    env_before = os.environ.get(SMOKE_ENV)
-    os.environ[SMOKE_ENV] = "1" if smoke else "0"
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     start = time.perf_counter()
-    try:
-        resources = {"metadata": {"path": str(path.parent)}}
-        NotebookClient(nb, timeout=timeout, kernel_name="python3", resources=resources).execute()
-    finally:
-        if env_before is None:
-            os.environ.pop(SMOKE_ENV, None)
-        else:
-            os.environ[SMOKE_ENV] = env_before
+    runner.execute(nb, cwd=path.parent, env=runner.kernel_env(smoke=smoke), timeout=timeout)
     elapsed = time.perf_counter() - start
     write(clean(nb), path)
     return elapsed

@@ -1,0 +1,86 @@
+"""One worker process: ``python -m helpers.distributed.worker [options]``, started by :mod:`.launcher`.
+
+With ``TF_CONFIG`` set, it creates ``MultiWorkerMirroredStrategy`` first (before any other TensorFlow call, as the
+strategy requires), loads the stock training windows, trains with :func:`.training.train` and checkpoints into
+``--checkpoint-dir``. With ``--local`` (no ``TF_CONFIG``), it instead trains twice in one process on the same
+global batches: on one device (the default strategy) and under ``MirroredStrategy`` on two logical CPU devices.
+
+It reports to the launcher on standard output, one JSON object per line after the marker ``@@``
+(``ready``, ``epoch_start``, ``epoch``, ``done``); TensorFlow's own log goes to standard error. The final weights
+are written to ``--out`` (``.npz``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+MARKER = "@@ "
+
+
+def emit(event: str, **fields) -> None:
+    print(MARKER + json.dumps({"event": event, **fields}), flush=True)
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m helpers.distributed.worker", description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--global-batch", type=int, default=256)
+    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--units", type=int, default=16)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--steps-per-epoch", type=int, default=None)
+    parser.add_argument("--tickers", default="AAPL,MSFT,IBM,GOOG")
+    parser.add_argument("--checkpoint-dir", default=None)
+    parser.add_argument("--out", required=True, help="where to write the final weights (.npz)")
+    parser.add_argument("--local", action="store_true", help="one device and MirroredStrategy, no TF_CONFIG")
+    return parser.parse_args(argv)
+
+
+def _save(path: str, weights) -> None:
+    import numpy as np
+
+    np.savez(path, *weights)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    import tensorflow as tf
+
+    if args.local:
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+        strategies = {"one device": tf.distribute.get_strategy(),
+                      "mirrored": tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])}
+    else:
+        if "TF_CONFIG" not in os.environ:
+            print("TF_CONFIG is not set: start workers with `python -m helpers.distributed`, or pass --local.",
+                  file=sys.stderr)
+            return 2
+        options = tf.distribute.experimental.CommunicationOptions(
+            implementation=tf.distribute.experimental.CommunicationImplementation.RING)
+        strategies = {"worker": tf.distribute.MultiWorkerMirroredStrategy(communication_options=options)}
+
+    from helpers import scaling
+    from helpers.distributed.training import TrainConfig, train
+
+    X, y = scaling.training_arrays(args.tickers.split(","))
+    config = TrainConfig(epochs=args.epochs, global_batch=args.global_batch, learning_rate=args.learning_rate,
+                         units=args.units, seed=args.seed, steps_per_epoch=args.steps_per_epoch)
+    for name, strategy in strategies.items():
+        result = train(strategy, X, y, config, checkpoint_dir=args.checkpoint_dir,
+                       on_ready=lambda first, name=name: emit("ready", run=name, first_epoch=first),
+                       on_epoch_start=lambda epoch, name=name: emit("epoch_start", run=name, epoch=epoch),
+                       on_epoch=lambda epoch, loss, name=name: emit("epoch", run=name, epoch=epoch, loss=loss))
+        out = args.out if len(strategies) == 1 else args.out.replace(".npz", f"-{name.replace(' ', '-')}.npz")
+        _save(out, result.weights)
+        emit("done", run=name, losses={str(k): v for k, v in result.losses.items()}, checksum=result.checksum,
+             first_epoch=result.first_epoch, replicas=result.replicas, seconds=result.seconds, weights=out,
+             windows=int(len(y)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
