@@ -271,7 +271,7 @@ def test_q6_right_and_wrong(ns):
 def test_q7_right(seeds, ensemble, baseline, p, supported):
     assert q7.supported(seeds, ensemble, baseline, p) == supported
     assert q7.evaluate(supported, seeds, ensemble, baseline, p).correct
-    namespace = {"seed_skills": seeds, "ensemble_skill": ensemble, "baseline_skill": baseline, "dm_p": p}
+    namespace = {"seed_skills": seeds, "ensemble_skill": ensemble, "baseline_skill": baseline, "ensemble_p": p}
     exec(q7.solution_code, namespace)  # the reference solution reads the same numbers to the same verdict
     assert namespace["supported"] == supported
 

@@ -331,7 +331,7 @@ q7 = claims.ClaimsExercise(
     ],
     solution="""
         supported = {"c"}  # true of every average of forecasts
-        if dm_p < 0.05 and ensemble_skill > baseline_skill:
+        if ensemble_p < 0.05 and ensemble_skill > baseline_skill:
             supported.add("a")  # this trained ensemble, these weeks
         if min(seed_skills) > baseline_skill:
             supported.add("b")  # the recipe, whichever seed
