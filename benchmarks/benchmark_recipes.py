@@ -11,7 +11,7 @@ sees; only the LSTM's recipe varies. The grid is one factor at a time around a b
 - **windows**: every training window or every k-th (``every``); **batch** size; Adam's **learning rate**;
 - **patience and epoch cap**: a run whose best epoch is the cap has not converged, and is flagged ``cap!``;
 - **lookback**; ``standardize`` (inputs and target standardized on the training windows, on top of the pipeline's
-  [-1, 1] scaling).
+  [-1, 1] scaling); the learning rate halved after ``plateau`` epochs without improvement; 64 units.
 
 ``--part study`` trains the variants (seed by seed; every finished run is appended to ``--runs``, a JSON-lines file,
 and skipped when the script is run again, so the study can run in chunks); ``--part test`` trains the chosen recipe
@@ -30,6 +30,7 @@ import json
 import os
 import sys
 import time
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -42,9 +43,10 @@ import pandas as pd  # noqa: E402
 
 from helpers import baselines, data, metrics, models  # noqa: E402
 from helpers.forecasting import prepare  # noqa: E402
-from helpers.forecasting.fit import fit_linear, standardize, standardizer  # noqa: E402
+from helpers.forecasting.fit import fit_linear  # noqa: E402
 from helpers.forecasting.transforms import CHANGE  # noqa: E402
 from helpers.notebook import quiet  # noqa: E402
+from helpers.preprocessing import Windows  # noqa: E402
 
 DATASETS = {
     "glucose30": {"load": lambda: data.load_sensor("glucose"), "target": "glucose", "horizon": 6},
@@ -55,11 +57,12 @@ DATASETS = {
 #: The base recipe of the sub-daily data sets (the previous study's pick) and of the daily one (FULL_RECIPE).
 SUBDAILY_BASE = {"inputs": "both", "calendar": True, "target": "change", "lookback": None, "every": 1,
                  "batch": 128, "lr": 2e-3, "epochs": 40, "patience": 5, "units": 32, "dropout": 0.0,
-                 "standardize": False}
+                 "standardize": False, "plateau": 0}
 DAILY_BASE = {**SUBDAILY_BASE, "batch": 32, "lr": 3e-3, "epochs": 80, "patience": 10, "dropout": 0.2}
 #: One factor at a time around the base: name -> changes. Fewer for the small data sets.
 GLUCOSE_VARIANTS = {
     "base": {},
+    "former pipeline recipe: lr 3e-3, every 2nd window, cap 30": {"lr": 3e-3, "every": 2, "epochs": 30},
     "level in (no changes)": {"inputs": "level"},
     "changes in (no level)": {"inputs": "changes"},
     "no time of day": {"calendar": False},
@@ -73,10 +76,13 @@ GLUCOSE_VARIANTS = {
     "lookback 12": {"lookback": 12},
     "lookback 48": {"lookback": 48},
     "standardized": {"standardize": True},
+    "halve lr after 2 flat epochs": {"plateau": 2},
+    "64 units": {"units": 64},
 }
 VARIANTS = {
     "glucose30": GLUCOSE_VARIANTS,
-    "glucose60": {k: GLUCOSE_VARIANTS[k] for k in ("base", "level in (no changes)", "every 4th window", "lr 1e-3",
+    "glucose60": {k: GLUCOSE_VARIANTS[k] for k in ("base", "former pipeline recipe: lr 3e-3, every 2nd window, cap 30",
+                                                    "level in (no changes)", "every 4th window", "lr 1e-3",
                                                     "patience 10, cap 60", "lookback 48", "standardized")},
     "seattle": {"base": {}, "no tmax change in": {"inputs": "level"}, "no calendar": {"calendar": False},
                 "level target": {"target": "level"}, "batch 128": {"batch": 128}, "lr 1e-3": {"lr": 1e-3},
@@ -87,8 +93,25 @@ VARIANTS = {
                 "epochs": 80}, "lookback 48": {"lookback": 48}, "lookback 168 (a week)": {"lookback": 168},
                 "standardized": {"standardize": True}},
 }
-#: The recipe chosen for each data set from the study (validation skill and cost; see benchmarks/README.md).
-CHOSEN = {"glucose30": "base", "glucose60": "base", "seattle": "base", "flights": "base"}
+#: LightGBM's settings tried on validation (GradientBoostingBaseline's keyword arguments), beside its defaults.
+GBM_VARIANTS = {"lightgbm: 15 leaves, 100 per leaf": {"num_leaves": 15, "min_child_samples": 100},
+                "lightgbm: learning rate 0.02": {"learning_rate": 0.02},
+                "lightgbm: half the inputs per tree": {"colsample": 0.5}}
+#: How a recipe is chosen, from validation alone: the highest mean validation skill over the seeds run, except that
+#: a cheaper variant (fewer seconds per run) within this much of it wins.
+TIE = 0.002
+
+
+def choose(rows: list[dict], name: str) -> str:
+    """The variant of data set ``name`` chosen on validation by the rule of :data:`TIE`."""
+    runs = pd.DataFrame([r for r in rows if r["part"] == "study" and r["data"] == name
+                         and r["variant"] in VARIANTS[name]])
+    if runs.empty:
+        return "base"
+    by = runs.groupby("variant").agg(skill=("val_skill", "mean"), seconds=("seconds", "median"))
+    best = by["skill"].max()
+    close = by[by["skill"] >= best - TIE]
+    return str(close["seconds"].idxmin())
 
 
 def base_recipe(name: str) -> dict:
@@ -115,6 +138,21 @@ def _level_windows(prepared, part: str) -> np.ndarray:
     end = series.index.get_indexer(w.origins)
     steps = end[:, None] + np.arange(-w.lookback + 1, 1)[None, :]
     return scaled[steps].astype("float32")[:, :, None]
+
+
+def standardizer(windows: Windows):
+    """Mean and standard deviation of every input and of the target over ``windows`` (the LSTM's training windows)."""
+    x = windows.X.reshape(-1, windows.X.shape[-1]).astype("float64")
+    x_std = np.where(x.std(axis=0) > 0, x.std(axis=0), 1.0)
+    y_std = float(windows.y.std()) or 1.0
+    return x.mean(axis=0), x_std, float(windows.y.mean()), y_std
+
+
+def standardize(windows: Windows, stats) -> Windows:
+    """``windows`` with inputs and target standardized by ``stats`` (from :func:`standardizer`)."""
+    x_mean, x_std, y_mean, y_std = stats
+    return replace(windows, X=((windows.X - x_mean) / x_std).astype("float32"),
+                   y=((windows.y - y_mean) / y_std).astype("float32"))
 
 
 def variant_windows(prepared, recipe: dict):
@@ -151,8 +189,19 @@ def variant_windows(prepared, recipe: dict):
     return out, to_change
 
 
-def train_variant(name: str, recipe: dict, seed: int, parts=("val",)) -> dict:
-    """One LSTM trained with ``recipe`` on data set ``name``: its skill on ``parts``, epochs, seconds."""
+#: Trained weights are kept here (``--weights``), so that the test part scores the very networks the study chose
+#: instead of training them again.
+WEIGHTS = Path("/tmp/benchmark_recipes_weights")
+
+
+def _weights(name: str, variant: str, seed: int) -> Path:
+    return WEIGHTS / f"{name}-{variant.replace(' ', '_').replace(',', '')}-{seed}.weights.h5"
+
+
+def train_variant(name: str, recipe: dict, seed: int, parts=("val",), variant: str = "", trained=None) -> dict:
+    """One LSTM trained with ``recipe`` on data set ``name``: its skill on ``parts``, epochs, seconds. With
+    ``trained`` (the study's row of this variant and seed) and its saved weights, the network is loaded, not trained
+    again."""
     import keras
 
     prepared = prepared_for(name, recipe["lookback"])
@@ -165,12 +214,24 @@ def train_variant(name: str, recipe: dict, seed: int, parts=("val",)) -> dict:
     keras.utils.set_random_seed(seed)
     model = models.build_lstm(prepared.lookback, windows["train"].X.shape[2], units=recipe["units"],
                               dropout=recipe["dropout"], learning_rate=recipe["lr"], horizon=1)
-    history = models.train(model, fit_w, windows["val"], epochs=recipe["epochs"], batch_size=recipe["batch"],
-                           patience=recipe["patience"], verbose=0)
-    out = {"data": name, "seed": seed, "epochs_run": len(history.history["val_loss"]),
-           "best_epoch": int(np.argmin(history.history["val_loss"])) + 1, "train_windows": len(fit_w),
-           "seconds": round(time.perf_counter() - started, 1), "cpu_seconds": round(time.process_time() - cpu, 1)}
-    out["at_cap"] = out["best_epoch"] == recipe["epochs"]
+    path = _weights(name, variant, seed)
+    if trained is not None and path.exists():
+        with warnings.catch_warnings():  # the optimizer's state is not needed to forecast
+            warnings.simplefilter("ignore")
+            model.load_weights(path)
+        out = {k: trained[k] for k in ("data", "seed", "epochs_run", "best_epoch", "train_windows", "seconds",
+                                       "cpu_seconds", "at_cap")}
+    else:
+        extra = [keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=recipe["plateau"])
+                 ] if recipe["plateau"] else []
+        history = models.train(model, fit_w, windows["val"], epochs=recipe["epochs"], batch_size=recipe["batch"],
+                               patience=recipe["patience"], verbose=0, callbacks=extra)
+        out = {"data": name, "seed": seed, "epochs_run": len(history.history["val_loss"]),
+               "best_epoch": int(np.argmin(history.history["val_loss"])) + 1, "train_windows": len(fit_w),
+               "seconds": round(time.perf_counter() - started, 1), "cpu_seconds": round(time.process_time() - cpu, 1)}
+        out["at_cap"] = out["best_epoch"] == recipe["epochs"]
+        WEIGHTS.mkdir(parents=True, exist_ok=True)
+        model.save_weights(path)
     for part in parts:
         predicted = models.predict(model, windows[part])
         if stats is not None:
@@ -222,26 +283,45 @@ def study(names: list[str], seeds: list[int], only: list[str] | None, runs: Path
             found = baselines_for(name)
             _append(runs, {"part": "study", "data": name, "variant": "ridge/lightgbm", "seed": 0,
                            **{f"{m}_{k}": v for m, d in found.items() for k, v in d.items()}})
+        for variant, change in GBM_VARIANTS.items():
+            if (only and variant not in only) or ("study", name, variant, 0) in done:
+                continue
+            prepared = prepared_for(name, None)
+            w = prepared.windows
+            started, cpu = time.perf_counter(), time.process_time()
+            gbm = baselines.GradientBoostingBaseline(seed=0, **change).fit(w["train"], w["val"])
+            forecast = prepared.to_units("val", gbm.predict(w["val"]))
+            _append(runs, {"part": "study", "data": name, "variant": variant, "seed": 0, "trees": gbm.trees_[0],
+                           "seconds": round(time.perf_counter() - started, 1),
+                           "cpu_seconds": round(time.process_time() - cpu, 1),
+                           "gbm_val_skill": round(metrics.skill(prepared.actual("val"), forecast,
+                                                                prepared.last_values("val")), 4)})
         for variant, change in VARIANTS[name].items():
             if only and variant not in only:
                 continue
             for seed in seeds:
                 if ("study", name, variant, seed) in done:
                     continue
-                row = train_variant(name, {**base_recipe(name), **change}, seed)
+                row = train_variant(name, {**base_recipe(name), **change}, seed, variant=variant)
                 _append(runs, {"part": "study", "variant": variant, **row})
 
 
 def test_part(names: list[str], seeds: list[int], runs: Path) -> None:
-    done = {(r["part"], r["data"], r["variant"], r["seed"]) for r in _done(runs)}
+    previous = _done(runs)
+    done = {(r["part"], r["data"], r["variant"], r["seed"]) for r in previous}
+    studied = {(r["data"], r["variant"], r["seed"]): r for r in previous if r["part"] == "study"}
     for name in names:
-        variant = CHOSEN[name]
+        variant = choose(previous, name)
         recipe = {**base_recipe(name), **VARIANTS[name][variant]}
         if ("test", name, variant, -1) in done:
             continue
         prepared = prepared_for(name, recipe["lookback"])
         found = baselines_for(name, ("val", "test"))
-        rows = [train_variant(name, recipe, s, ("val", "test")) for s in seeds]
+        rows = [train_variant(name, recipe, s, ("val", "test"), variant, studied.get((name, variant, s)))
+                for s in seeds]
+        for row in rows:  # the same network as in the study: the same validation skill
+            found_before = studied.get((name, variant, row["seed"]))
+            assert found_before is None or abs(found_before["val_skill"] - row["val_skill"]) < 1e-3, row
         for row in rows:
             _append(runs, {"part": "test", "variant": variant, **row})
         ensemble = {p: pd.concat([r[f"{p}_forecast"] for r in rows], axis=1).mean(axis=1) for p in ("val", "test")}
@@ -259,7 +339,9 @@ def test_part(names: list[str], seeds: list[int], runs: Path) -> None:
 def report(runs: Path, out: Path) -> str:
     rows = pd.DataFrame(_done(runs))
     lines = ["# Recipe study (benchmarks/benchmark_recipes.py)", ""]
-    study_rows = rows[(rows["part"] == "study") & (rows["variant"] != "ridge/lightgbm")]
+    gbm_rows = rows[(rows["part"] == "study") & rows["variant"].isin(list(GBM_VARIANTS))]
+    study_rows = rows[(rows["part"] == "study") & rows["variant"].isin(
+        [v for variants in VARIANTS.values() for v in variants])]
     for name in VARIANTS:
         sub = study_rows[study_rows["data"] == name]
         if sub.empty:
@@ -271,6 +353,11 @@ def report(runs: Path, out: Path) -> str:
             lines += [f"Ridge {b['ridge_val_skill']:.3f} ({b['ridge_seconds']:.0f} s), LightGBM "
                       f"{b['lightgbm_val_skill']:.3f} ({int(b['lightgbm_trees'])} trees, "
                       f"{b['lightgbm_seconds']:.0f} s).", ""]
+        g = gbm_rows[gbm_rows["data"] == name]
+        if len(g):
+            lines += ["LightGBM's other settings on validation: " + "; ".join(
+                f"{r.variant.split(': ')[1]} {r.gbm_val_skill:.3f} ({int(r.trees)} trees, {r.seconds:.0f} s)"
+                for r in g.itertuples()) + ".", ""]
         lines += ["| variant | seeds | val skill per seed | mean | epochs run (best) | s per run (CPU s) |",
                   "| --- | --- | --- | --- | --- | --- |"]
         for variant in VARIANTS[name]:

@@ -53,37 +53,36 @@ def moving_average(series: pd.Series, window: int = 7, horizon: int = 1) -> pd.S
     return series.rolling(window).mean().shift(horizon).rename("moving_average")
 
 
-def climatology(train: pd.Series, dates: pd.DatetimeIndex, smooth_days: int = 15) -> pd.Series:
-    """The training period's mean for each day of the year, smoothed over ``smooth_days``, at ``dates``.
+def climatology(train: pd.Series, dates: pd.DatetimeIndex, harmonics: int = 2) -> pd.Series:
+    """The smoothed seasonal cycle of the training period at ``dates``: a few day-of-year harmonics fitted on ``train``.
 
-    Fitted on ``train`` alone: the "normal" weather for that day of the year, with no knowledge of recent days.
-    29 February shares 28 February's value.
+    The "normal" value for that day of the year, with no knowledge of recent days: a least-squares fit of
+    ``c + sum_k a_k cos(2 pi k t) + b_k sin(2 pi k t)``, k = 1..``harmonics``, with ``t`` the fraction of the year, on
+    the training period alone. Two harmonics (five numbers) draw a smooth yearly curve that every training day informs,
+    where a per-day average of two or three training years would follow the weather of those few years (a warm
+    December in one of them) rather than the season.
     """
+    from sklearn.linear_model import LinearRegression
+
     train = _series(train, "climatology").dropna()
     if len(train) < 365:
         raise PreprocessingError(
             f"climatology needs at least a year of training data, got {len(train)} rows. Fix: use a longer "
             "training period or another baseline (seasonal_naive, moving_average)."
         )
-    doy = _day_of_year(train.index)
-    means = train.groupby(doy).mean().reindex(range(1, 366))
-    # Circular smoothing: pad with the other end of the year so that 1 January sees late December.
-    half = smooth_days // 2
-    padded = pd.concat([means.iloc[-half:], means, means.iloc[:half]]) if half else means
-    smoothed = padded.rolling(smooth_days, center=True, min_periods=1).mean()
-    smoothed = smoothed.iloc[half : half + 365] if half else smoothed
-    smoothed.index = range(1, 366)
-    smoothed = smoothed.interpolate(limit_direction="both")
-    values = smoothed.reindex(_day_of_year(pd.DatetimeIndex(dates))).to_numpy()
-    return pd.Series(values, index=pd.DatetimeIndex(dates), name="climatology")
+    if not isinstance(harmonics, (int, np.integer)) or not 1 <= harmonics <= 6:
+        raise PreprocessingError(f"harmonics should be an int from 1 to 6 (2 draws a smooth yearly cycle), got "
+                                 f"{harmonics!r}.")
+    dates = pd.DatetimeIndex(dates)
+    fit = LinearRegression().fit(_harmonic_features(train.index, harmonics), train.to_numpy())
+    values = fit.predict(_harmonic_features(dates, harmonics)) if len(dates) else np.empty(0)
+    return pd.Series(values, index=dates, name="climatology")
 
 
-def _day_of_year(index: pd.DatetimeIndex) -> np.ndarray:
-    """Day of year 1..365 with 29 February folded onto 28 February, and later leap-year days shifted back."""
-    doy = index.day_of_year.to_numpy().copy()
-    leap_after_feb = index.is_leap_year & (index.month > 2)
-    doy[leap_after_feb] -= 1
-    return doy
+def _harmonic_features(index: pd.DatetimeIndex, harmonics: int) -> np.ndarray:
+    """cos and sin of 2 pi k t for k = 1..harmonics, t = the fraction of the year (day of year over 365.25)."""
+    t = (index.day_of_year.to_numpy() - 1) / 365.25
+    return np.column_stack([f(2 * np.pi * k * t) for k in range(1, harmonics + 1) for f in (np.cos, np.sin)])
 
 
 class LinearBaseline:

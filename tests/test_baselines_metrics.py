@@ -58,6 +58,18 @@ def test_climatology_follows_the_season():
     assert clim.iloc[0] > 9 and clim.iloc[1] < -9
 
 
+def test_climatology_is_a_smooth_cycle_that_noise_does_not_bend():
+    # Two harmonics plus day-to-day weather: the fit recovers the cycle, not the noise of the few training years.
+    index = pd.date_range("2012-01-01", "2014-12-31", freq="D")
+    t = (index.day_of_year - 1) / 365.25
+    cycle = 15 - 7 * np.cos(2 * np.pi * t) + 1.5 * np.sin(4 * np.pi * t)
+    noisy = pd.Series(cycle + np.random.default_rng(0).normal(0, 3, len(index)), index=index)
+    clim = climatology(noisy, index)
+    assert np.max(np.abs(clim.to_numpy() - cycle)) < 0.6
+    with pytest.raises(PreprocessingError, match="harmonics"):
+        climatology(noisy, index, harmonics=0)
+
+
 def test_linear_baseline_recovers_a_linear_rule():
     index = pd.date_range("2012-01-01", periods=300)
     rng = np.random.default_rng(1)

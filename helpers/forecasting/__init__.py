@@ -18,9 +18,11 @@ The lessons build each step by hand; this package chains the same helpers so tha
 7. **Windows** of ``lookback`` steps; validation and test windows may look back into the part before them.
    Steps 1-7 are :func:`prepare` (:mod:`.preparation`): every check runs there, before any model is fitted.
 8. **Models**, all fitted on the training windows only (:mod:`.fit`): persistence, a seasonal baseline where a
-   season is known, a validated ridge regression and the LSTM (one per seed; ``lstm`` is their mean).
-9. **Scores** on the test period in the target's units, skill against persistence, the model chosen on validation
-   and the Diebold-Mariano tests: a :class:`Forecast` or a :class:`Backtest` (:mod:`.results`), from
+   season is known, a validated ridge regression, gradient-boosted trees (LightGBM, the tree count chosen on
+   validation) and the LSTM (one per seed; ``lstm`` is their mean).
+9. **Scores** on the test period in the target's units, skill against persistence, the seconds each model took, the
+   model chosen on validation and the Diebold-Mariano tests (against each baseline, and against the best one): a
+   :class:`Forecast` or a :class:`Backtest` (:mod:`.results`), from
    :func:`run_forecast` and :func:`backtest` (:mod:`.run`).
 
 Defaults per sampling rate (:data:`RATE_DEFAULTS`; ``lookback=`` overrides the window):

@@ -11,10 +11,9 @@
 - **lstm**: :func:`~helpers.models.build_lstm`, one network per seed, trained with early stopping on the validation
   loss (best weights restored); their mean forecast is the ``lstm`` forecast (an ensemble when several seeds).
 
-The LSTM trains on at most ``max_train_windows`` windows (every k-th training window, counted back from the latest;
-every window of the shipped snapshots), with the recipe's batches and epochs. With ``standardize`` in the recipe
-its inputs and target are standardized with the mean and standard deviation of its training windows (on top of the
-pipeline's scaling; the forecasts are mapped back). The ridge and the trees see every window.
+The LSTM trains on at most ``max_train_windows`` windows (every k-th training window, counted back from the latest:
+every 2nd of the 5-minute glucose readings), with the recipe's batches and epochs. The ridge and the trees see every
+window.
 
 How long each model took (fitting and forecasting, all seeds of the LSTM together) is kept in ``seconds`` (wall) and
 ``cpu_seconds`` (CPU time of the process, which depends less on what else the machine runs).
@@ -29,7 +28,7 @@ import math
 import time
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -110,21 +109,6 @@ def seasonal(prepared: Prepared, part: str) -> pd.Series | None:
     return None
 
 
-def standardizer(windows: preprocessing.Windows):
-    """Mean and standard deviation of every input and of the target over ``windows`` (the LSTM's training windows)."""
-    x = windows.X.reshape(-1, windows.X.shape[-1]).astype("float64")
-    x_std = np.where(x.std(axis=0) > 0, x.std(axis=0), 1.0)
-    y_std = float(windows.y.std()) or 1.0
-    return x.mean(axis=0), x_std, float(windows.y.mean()), y_std
-
-
-def standardize(windows: preprocessing.Windows, stats) -> preprocessing.Windows:
-    """``windows`` with inputs and target standardized by ``stats`` (from :func:`standardizer`)."""
-    x_mean, x_std, y_mean, y_std = stats
-    return replace(windows, X=((windows.X - x_mean) / x_std).astype("float32"),
-                   y=((windows.y - y_mean) / y_std).astype("float32"))
-
-
 def fit_split(prepared: Prepared, seeds: Sequence[int], *, label: str = "") -> SplitForecasts:
     """Fit persistence, the seasonal baseline, the validated ridge, the gradient-boosted trees and one LSTM per seed
     on the training windows of ``prepared`` (its recipe), and forecast its validation and test windows. Each LSTM's
@@ -142,9 +126,6 @@ def fit_split(prepared: Prepared, seeds: Sequence[int], *, label: str = "") -> S
     # The LSTM trains on at most max_train_windows windows, evenly spread over the training part.
     stride = max(1, math.ceil(len(train_w) / recipe["max_train_windows"]))
     lstm_train = train_w if stride == 1 else train_w.every(stride, from_end=True)
-    stats = standardizer(lstm_train) if recipe.get("standardize") else None
-    lstm_in = {part: windows[part] if stats is None else standardize(windows[part], stats) for part in windows}
-    lstm_fit = lstm_in["train"] if stride == 1 else lstm_in["train"].every(stride, from_end=True)
 
     forecasts: dict[str, dict[str, pd.Series]] = {"val": {}, "test": {}}
     seed_forecasts: dict[str, dict[int, pd.Series]] = {"val": {}, "test": {}}
@@ -169,16 +150,13 @@ def fit_split(prepared: Prepared, seeds: Sequence[int], *, label: str = "") -> S
                 learning_rate=recipe["learning_rate"], horizon=1,
             )
             history = models.train(
-                model, lstm_fit, lstm_in["val"], epochs=recipe["epochs"], batch_size=recipe["batch_size"],
+                model, lstm_train, val_w, epochs=recipe["epochs"], batch_size=recipe["batch_size"],
                 patience=recipe["patience"], label=f"{label}seed {seed}",
             )
             val_loss = history.history["val_loss"]
             epochs[int(seed)] = {"run": len(val_loss), "best": int(np.argmin(val_loss)) + 1}
             for part in ("val", "test"):
-                scaled = models.predict(model, lstm_in[part])
-                if stats is not None:
-                    scaled = scaled * stats[3] + stats[2]
-                seed_forecasts[part][int(seed)] = prepared.to_units(part, scaled)
+                seed_forecasts[part][int(seed)] = prepared.to_units(part, models.predict(model, windows[part]))
     for part in ("val", "test"):
         forecasts[part]["lstm"] = pd.concat(seed_forecasts[part], axis=1).mean(axis=1)
     return SplitForecasts(actual, forecasts, seed_forecasts, epochs, {"steps": linear_steps, "alpha": linear_alpha},

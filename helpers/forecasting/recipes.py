@@ -17,7 +17,6 @@ FULL_RECIPE = {
     "ridge_steps": (1, 3, 7, 14),
     "ridge_alpha": (0.1, 1.0, 10.0, 100.0, 1000.0),
     "feature_range": (-1.0, 1.0),
-    "standardize": False,
     # GradientBoostingBaseline's settings (its defaults); the tree count is chosen on validation each call.
     "gbm": {},
 }
