@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
 import sys
 import tempfile
@@ -52,17 +51,20 @@ def fill(lesson: str, *, leak: bool) -> nbformat.NotebookNode:
     return nb
 
 
-def _children_cpu() -> float:
-    """CPU seconds (user + system) of the finished child processes: the grading runs and their kernels."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def grade_class(paths, *, sandbox: bool, smoke: bool, jobs: int) -> tuple[list, float, float]:
-    """The class graded once: its grades, the wall time and the CPU time of the runs, in seconds."""
-    start, cpu_start = time.monotonic(), _children_cpu()
-    grades = grade.grade_all(paths, smoke=smoke, jobs=jobs, sandbox=sandbox, verbose=1)
-    return grades, time.monotonic() - start, _children_cpu() - cpu_start
+def grade_interleaved(paths, modes, *, smoke: bool, jobs: int, chunk: int) -> dict[str, tuple[list, float, float]]:
+    """The class graded once in each of ``modes``, ``chunk`` submissions at a time, the modes taking turns (ABBA:
+    plain then sandbox, then sandbox then plain, ...), so that both meet the same load on a shared machine. Returns,
+    by mode, the grades, the wall time (the sum of its chunks) and the CPU time of the runs and their kernels (each
+    run measures its own, inside the sandbox too)."""
+    runs = {mode: ([], 0.0) for mode in modes}
+    for n, start in enumerate(range(0, len(paths), chunk)):
+        for mode in (modes if n % 2 == 0 else modes[::-1]):
+            began = time.monotonic()
+            grades = grade.grade_all(paths[start:start + chunk], smoke=smoke, jobs=jobs, sandbox=mode == "sandbox",
+                                     verbose=1)
+            done, wall = runs[mode]
+            runs[mode] = (done + grades, wall + time.monotonic() - began)
+    return {mode: (grades, wall, sum(g.cpu for g in grades)) for mode, (grades, wall) in runs.items()}
 
 
 def main() -> None:
@@ -72,7 +74,9 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=grade.default_jobs())
     parser.add_argument("--full", action="store_true", help="full mode instead of smoke mode")
     parser.add_argument("--modes", default="plain,sandbox",
-                        help="the runs, in order: plain (no sandbox) and/or sandbox (default: plain,sandbox)")
+                        help="the runs: plain (no sandbox) and/or sandbox (default: plain,sandbox)")
+    parser.add_argument("--chunk", type=int, default=6,
+                        help="submissions graded in one mode before the other mode's turn (default 6)")
     args = parser.parse_args()
     modes = args.modes.split(",")
     if "sandbox" in modes:
@@ -83,30 +87,30 @@ def main() -> None:
         "solved": fill(args.lesson, leak=False),
         "leaky": fill(args.lesson, leak=True),
     }
-    runs = {}
     with tempfile.TemporaryDirectory(prefix="grade-benchmark-") as folder:
         names = list(variants)
         for i in range(args.size):
             kind = names[i % len(names)]
             nbformat.write(variants[kind], Path(folder) / f"learner{i + 1:02d}_{kind}.ipynb")
         paths = grade.find_submissions([folder])
-        for mode in modes:
-            load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-            print(f"\n== {mode}: {len(paths)} submissions (load average {load:.1f} at the start)", flush=True)
-            runs[mode] = (*grade_class(paths, sandbox=mode == "sandbox", smoke=not args.full, jobs=args.jobs), load)
+        load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
+        runs = grade_interleaved(paths, modes, smoke=not args.full, jobs=args.jobs, chunk=args.chunk)
+        after = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     mode_name = "full" if args.full else "smoke"
-    for mode, (grades, wall, cpu, load) in runs.items():
+    print(f"\nLoad average (1, 5, 15 min) at the start {load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f}; at the end "
+          f"{after[0]:.1f}, {after[1]:.1f}, {after[2]:.1f}.")
+    for mode, (grades, wall, cpu) in runs.items():
         per = [g.seconds for g in grades]
         totals = {kind: sorted({g.correct for g in grades if g.submission.endswith(kind)}) for kind in variants}
         print(
             f"\n{mode}: lesson {args.lesson}, {len(grades)} submissions, {mode_name} mode, {args.jobs} at a time on "
-            f"{os.cpu_count()} CPU cores (load average {load:.1f} at the start): {wall:.0f} s in all "
+            f"{os.cpu_count()} CPU cores: {wall:.0f} s in all "
             f"({wall / 60:.1f} min); per submission median {statistics.median(per):.0f} s, max {max(per):.0f} s; "
             f"CPU time of the runs and kernels {cpu:.0f} s ({cpu / len(grades):.1f} s per submission); "
             f"correct steps per kind: {totals}"
         )
     if len(runs) == 2:
-        (_, (plain, wall0, cpu0, _)), (_, (boxed, wall1, cpu1, _)) = runs.items()
+        (_, (plain, wall0, cpu0)), (_, (boxed, wall1, cpu1)) = runs.items()
         same = [(a.submission, a.correct, b.correct) for a, b in zip(plain, boxed, strict=True)
                 if {k: str(v) for k, v in a.steps.items()} != {k: str(v) for k, v in b.steps.items()}]
         print(f"\n{modes[1]} / {modes[0]}: wall time {wall1 / wall0:.2f}, CPU time {cpu1 / cpu0:.2f}; "

@@ -125,7 +125,10 @@ def toy_class() -> dict[str, list[str]]:
     solved = toy_cells(SOLVED)
     return {
         "ada_solved": solved,
-        "ben_untouched": toy_cells(UNTOUCHED),
+        # steps 1 and 2 untouched; the two cells of step 3 deleted; of step 4 only the cell that checks it (the cell
+        # after it raises NameError)
+        "ben_untouched_and_deleted": [c for c in toy_cells({**SOLVED, 1: UNTOUCHED[1], 2: UNTOUCHED[2]})
+                                      if "q3." not in c and "q4.check(" not in c],
         # three classic mistakes; step 2 continues with the reference split, so steps 3 and 4 are graded on their own
         "cleo_mistakes": toy_cells({**SOLVED, 2: LEAKY_SCALER, 3: SCALED_METRICS, 4: NO_BASELINE}),
         # step 1 checked through another name (still graded), step 2's check misspelled (an error in step 2), step 3
@@ -134,8 +137,6 @@ def toy_class() -> dict[str, list[str]]:
             c.replace("q1.check(prices)", "first = q1\nfirst.check(prices)").replace("q2.check(", "q2.verify(")
             for c in toy_cells({**SOLVED, 3: "results = mean_squared_error(y_true, y_pred)"})
         ],
-        # the two cells of step 3 deleted; of step 4 only the cell that checks it (the next one raises NameError)
-        "fay_deleted": [c for c in solved if "q3." not in c and "q4.check(" not in c],
         # the notebook ends its own Python process in step 3
         "kim_kernel_dies": toy_cells({**SOLVED, 3: "import os\nos._exit(1)"}),
     }

@@ -5,8 +5,8 @@ kernel must share it: a client outside a separate network namespace cannot reach
 otherwise, so that both ways run the very same code. It runs ``FOLDER/NOTEBOOK`` with
 :func:`helpers.runner.execute` in a kernel watched by :mod:`helpers.grade.guard`, its environment being this
 process's own (prepared by the grader), and leaves in ``FOLDER``: ``executed.ipynb`` (the notebook with its
-outputs), ``status.json`` (whether every cell ran, where and why it stopped) and ``kernel.log`` (the kernel's own
-output). It never raises for a bad notebook.
+outputs), ``status.json`` (whether every cell ran, where and why it stopped, the CPU seconds used) and
+``kernel.log`` (the kernel's own output). It never raises for a bad notebook.
 """
 
 from __future__ import annotations
@@ -36,6 +36,16 @@ def _tail(log: Path, limit: int = 300) -> str:
     except OSError:
         return ""
     return f" [kernel said: ...{short(text[-limit:], limit)}]" if text else ""
+
+
+def _cpu_seconds() -> float:
+    """CPU seconds (user + system) of this process and of its finished children (the kernel); 0 on Windows."""
+    try:
+        import resource
+    except ImportError:
+        return 0.0
+    usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    return sum(u.ru_utime + u.ru_stime for u in usage)
 
 
 def run(folder: Path, notebook: str, timeout: float) -> dict[str, Any]:
@@ -79,6 +89,8 @@ def run(folder: Path, notebook: str, timeout: float) -> dict[str, Any]:
         status["notes"].append(f"could not run the notebook ({type(exc).__name__}: {short(str(exc), 160)})"
                                f"{_tail(kernel_log)}")
     nbformat.write(nb, folder / EXECUTED)
+    # CPU seconds of this run and its kernel (measured here: a sandbox's processes are not counted by the grader's)
+    status["cpu"] = _cpu_seconds()
     (folder / STATUS).write_text(json.dumps(status), encoding="utf-8")
     return status
 

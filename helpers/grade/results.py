@@ -43,6 +43,7 @@ class Grade:
     steps: dict[str, StepResult] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)  # step key -> the exercise's title ("Step 3 - model")
     seconds: float = 0.0
+    cpu: float = 0.0  # CPU seconds of the run and its kernel
     completed: bool = False  # every cell ran (errors in cells included) before the time limit
     notes: list[str] = field(default_factory=list)
     attempts: list[str] = field(default_factory=list)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -174,6 +175,8 @@ def grade_notebook(path: str | os.PathLike, *, timeout: float = DEFAULT_TIMEOUT,
         events = parse_records(_read_back(folder / RECORD) or "")
         grade.attempts = _attempts(_read_back(folder / WATCH_LOG))
     grade.completed = bool(status.get("completed"))
+    with contextlib.suppress(TypeError, ValueError):
+        grade.cpu = float(status.get("cpu", 0.0))
     grade.notes += [short(str(n), 600) for n in status.get("notes", [])]
     stopped = status.get("stopped")
     stopped = (str(stopped[0]), str(stopped[1])) if isinstance(stopped, list) and len(stopped) == 2 else None
