@@ -22,7 +22,8 @@ def assert_solved_assignment_passes(notebook: Path, monkeypatch=None) -> None:
     import re
 
     filled, text = run_solved_assignment(notebook)
-    assert filled == ["q1", "q2", "q3", "q4", "q5", "q6"], filled
+    steps = [label for label in filled if label in {"q1", "q2", "q3", "q4", "q5", "q6"}]
+    assert steps == ["q1", "q2", "q3", "q4", "q5", "q6"], filled  # a lesson may add exercises of its own
     for n in range(1, 7):
         assert re.search(rf"Step {n} - \w+ - Correct", text), f"step {n} not correct:\n{text}"
     assert "REFERENCE" not in text and "Not attempted" not in text

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.exercises.lesson06 import ____, q1, q2, q3, q4, q5, q6
+from helpers.exercises.lesson06 import ____, q1, q2, q3, q4, q5, q6, q7
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "06_assignment_sensors.ipynb"
@@ -27,23 +27,25 @@ import keras
 from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 from sklearn.preprocessing import MinMaxScaler
 
-from helpers import baselines, evaluation, load_sensor, metrics, models, plots, preprocessing
+from helpers import baselines, evaluation, load_sensor, metrics, models, plots, preprocessing, sensors
 
 SENSOR_LIMITS = (40.0, 400.0)
 LOOKBACK = 24
 HORIZON = 6
-learning_rate = 3e-3
+learning_rate = 2e-3
 num_epochs = 2
 patience = 1
-TRAIN_EVERY = 8
+TRAIN_EVERY = 32
 """
 AFTER_Q1 = """
 minutes = glucose.index.hour * 60 + glucose.index.minute
-frame = glucose.assign(tod_sin=np.sin(2 * np.pi * minutes / 1440), tod_cos=np.cos(2 * np.pi * minutes / 1440))
+frame = glucose.assign(change=glucose["glucose"].diff().clip(-15, 15), tod_sin=np.sin(2 * np.pi * minutes / 1440),
+                       tod_cos=np.cos(2 * np.pi * minutes / 1440))
 values = glucose["glucose"]
 """
 AFTER_Q2 = """
-train_fit = train_w.every(TRAIN_EVERY)
+train_c, val_c = sensors.change_windows(train_w).every(TRAIN_EVERY), sensors.change_windows(val_w)
+test_c = sensors.change_windows(test_w)
 keras.utils.set_random_seed(42)
 """
 BEFORE_Q5 = """
@@ -139,7 +141,7 @@ def test_q2_windows_that_cross_a_gap(ns):
     from helpers import preprocessing
 
     args = _step2(ns)
-    filled = ns["scaler"].transform(ns["train"]).interpolate(limit_area="inside")
+    filled = ns["scaler"].transform(ns["train"]).interpolate(limit_direction="both")
     args[5] = preprocessing.make_windows(filled, "glucose", lookback=24, horizon=6)  # gaps filled, then windowed
     result = q2.evaluate(*args)
     assert result.status == "incorrect" and "cross a gap" in result.message
@@ -175,7 +177,7 @@ def test_q3_right_and_wrong(ns):
 
     result = q3.evaluate(ns["model"], ns["train_w"])
     assert result.correct, result
-    wrong = keras.Sequential([keras.Input((24, 3)), keras.layers.LSTM(4), keras.layers.Dense(6)])
+    wrong = keras.Sequential([keras.Input((24, 4)), keras.layers.LSTM(4), keras.layers.Dense(6)])
     wrong.compile(optimizer="adam", loss="mse")
     assert "6 unit(s)" in q3.evaluate(wrong, ns["train_w"]).message
     assert "training windows" in q3.evaluate(ns["model"], "train_w").message
@@ -185,7 +187,7 @@ def test_q3_right_and_wrong(ns):
 def test_q4_right_and_wrong(ns):
     import keras
 
-    fit = (ns["model"], ns["val_w"], ns["test_w"])
+    fit = (ns["model"], ns["val_c"], ns["test_c"])  # the windows the model was trained for: the change as target
     assert q4.evaluate(ns["history"], ns["early_stopping"], *fit).correct
     watching_loss = keras.callbacks.EarlyStopping(monitor="loss", restore_best_weights=True)
     assert "'val_loss'" in q4.evaluate(ns["history"], watching_loss, *fit).message
@@ -221,6 +223,9 @@ def test_q5_wrong(ns):
     assert "lacks 'dm_p'" in q5.evaluate(no_dm, *_step5(ns)).message
     scaled = ns["model"].predict(ns["test_w"].X, verbose=0)[:, 0]
     assert "looks scaled" in q5.evaluate(results, y_true, scaled, y_persistence, y_ridge, *_model(ns)).message
+    change_in_mgdl = ns["preprocessing"].inverse_scale(ns["scaler"], scaled, "glucose")  # the last reading not added
+    assert "add it to each window's last reading" in q5.evaluate(results, y_true, change_in_mgdl, y_persistence,
+                                                                 y_ridge, *_model(ns)).message
     # A leak (the actual readings plus noise) and ridge's forecasts passed as the LSTM's are named.
     leak = y_true + np.random.default_rng(0).normal(0, 3.0, len(y_true))
     assert "leak" in q5.evaluate(results, y_true, leak, y_persistence, y_ridge, *_model(ns)).message
@@ -250,6 +255,49 @@ def test_q6_right_and_wrong(ns):
     assert "at least one baseline" in q6.evaluate(ax).message
     plt.close(fig)
     assert q6.evaluate(____).status == "not attempted"
+
+
+# --- Q7: two questions, two kinds of evidence ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "seeds, ensemble, baseline, p, supported",
+    [
+        ([0.21, 0.22, 0.20], 0.225, 0.195, 0.30, {"b", "c", "d"}),  # every seed ahead, yet no evidence on these weeks
+        ([0.21, 0.23, 0.19], 0.222, 0.195, 0.01, {"a", "c"}),  # significant, one seed behind, a member beats it
+        ([0.15, 0.16, 0.14], 0.155, 0.157, 0.70, {"c"}),
+    ],
+)
+def test_q7_right(seeds, ensemble, baseline, p, supported):
+    assert q7.supported(seeds, ensemble, baseline, p) == supported
+    assert q7.evaluate(supported, seeds, ensemble, baseline, p).correct
+    namespace = {"seed_skills": seeds, "ensemble_skill": ensemble, "baseline_skill": baseline, "ensemble_p": p}
+    exec(q7.solution_code, namespace)  # the reference solution reads the same numbers to the same verdict
+    assert namespace["supported"] == supported
+
+
+@pytest.mark.parametrize(
+    "answer, reason",
+    [
+        ({"a", "b", "c", "d"}, "appears by chance"),  # a lead read as real although p = 0.30
+        ({"b", "c", "d", "e"}, "not evidence of equality"),  # no significance read as equality
+        ({"b", "c", "d", "f"}, "seeds (and folds)"),  # the DM test read as a verdict on the recipe
+        ({"b", "d"}, "convex"),  # the ensemble's guarantee missed
+        ({"c", "d"}, "lucky seed"),
+        ("b c d x", "not one of the claims"),
+        (0.3, "as a set"),
+    ],
+)
+def test_q7_wrong(answer, reason):
+    result = q7.evaluate(answer, [0.21, 0.22, 0.20], 0.225, 0.195, 0.30)
+    assert result.status == "incorrect" and reason in result.message, result.message
+
+
+def test_q7_member_beats_the_ensemble_and_untouched():
+    result = q7.evaluate({"a", "c", "d"}, [0.21, 0.23, 0.19], 0.222, 0.195, 0.01)
+    assert result.status == "incorrect" and "not better than each member" in result.message
+    assert q7.evaluate(____, [0.2, 0.2, 0.2], 0.2, 0.1, 0.5).status == "not attempted"
+    assert "seed_skills" in q7.evaluate({"c"}, "seeds", 0.2, 0.1, 0.5).message
 
 
 # --- The notebook with the solutions filled in ------------------------------------------------------------------------

@@ -96,3 +96,45 @@ def test_q2_wrong(wrong, reason):
 
 def test_q2_untouched():
     assert q2.evaluate(____).status == "not attempted"
+
+
+# --- Q3 ---------------------------------------------------------------------------------------------------------------
+
+
+def _backtest(lead: float, seed_dip: bool):
+    """A Backtest-shaped stand-in (no training): 2 folds x 2 seeds, the LSTM's errors smaller by ``lead``."""
+    from types import SimpleNamespace
+
+    import numpy as np
+    import pandas as pd
+
+    from helpers.forecasting.results import Comparison
+
+    rng = np.random.default_rng(0)
+    dates = pd.date_range("2020-01-01", periods=400, freq="D")
+    base = rng.normal(size=400)
+    errors = pd.DataFrame({"linear": base, "lstm": base * (1 - lead) + rng.normal(scale=0.05, size=400)}, index=dates)
+    first = [0.13, 0.02] if seed_dip else [0.10, 0.09]  # fold 1: seed 0 above the ensemble, seed 1 below ridge
+    seed_skill = pd.DataFrame({0: [first[0], 0.12], 1: [first[1], 0.11]}, index=pd.Index([1, 2], name="fold"))
+    table = pd.DataFrame({"fold": [1, 1, 2, 2], "model": ["lstm", "linear"] * 2, "skill": [0.11, 0.05, 0.12, 0.04]})
+    dm = Comparison("lstm", "linear", 0.0, 1.0, 400, "")
+    return SimpleNamespace(table=table, seed_skill=seed_skill, errors=errors, dm=dm, horizon=1, pooled=None)
+
+
+def test_q3_right_wrong_untouched():
+    from helpers.exercises.lesson07 import q3
+
+    weak, strong = _backtest(0.0, seed_dip=True), _backtest(0.3, seed_dip=False)
+    assert q3.supported(weak) == {"c"}  # no evidence; a seed trails the baseline in fold 1 and the ensemble
+    assert q3.supported(strong) == {"a", "c", "d", "e"}
+    assert q3.evaluate({"c"}, weak).correct
+    assert q3.evaluate("a, c, d, e", strong).correct
+    cases = [({"b", "c"}, weak, "no evidence of a difference"), ({"c", "f"}, strong, "seeds x folds"),
+             ({"a", "c"}, weak, "no evidence that"), (set(), weak, "convex"),
+             ({"c", "d"}, weak, "not better than the best seed"), ({"a", "c", "d"}, strong, "every seed leads"),
+             ({"c", "z"}, weak, "not one of the claims")]
+    for answer, evidence, reason in cases:
+        result = q3.evaluate(answer, evidence)
+        assert result.status == "incorrect" and reason in result.message, (answer, result.message)
+    assert q3.evaluate(____, weak).status == "not attempted"
+    assert "Backtest" in q3.evaluate({"c"}, "backtest").message

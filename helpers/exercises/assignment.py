@@ -7,7 +7,7 @@ The lesson modules wrap them in :class:`AssignmentStep` objects with their own h
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -276,13 +276,17 @@ def check_evaluation(results: Any, y_true: Any, y_pred: Any, y_persistence: Any,
 
 
 def check_model_evaluation(results: Any, y_true: Any, y_pred: Any, y_persistence: Any, y_ridge: Any, model: Any,
-                           scaler: Any, val_windows: Any, test_windows: Any, *, target: str, units: str) -> str:
+                           scaler: Any, val_windows: Any, test_windows: Any, *, target: str, units: str,
+                           to_units: Callable[[Any, np.ndarray], Any] | None = None,
+                           recompute: str | None = None) -> str:
     """Step 5 of lessons 05 and 06: ``y_pred`` is ``model``'s forecast of ``test_windows`` in ``units``, and ``results``
     its metrics.
 
     ``y_pred`` is recomputed here (``model.predict`` on the test windows, mapped back with ``scaler``), so a leak
     (the actual values, or the actual values plus noise), ridge's forecasts (``y_ridge``, may be None) or the
-    validation windows' forecasts passed as the LSTM's test forecasts are caught and named.
+    validation windows' forecasts passed as the LSTM's test forecasts are caught and named. ``to_units(windows,
+    output)`` maps the model's output for ``windows`` to ``units`` when it is not the scaled target itself (lesson 06's
+    model forecasts the change, added to each window's last reading); ``recompute`` is then the code for the message.
     """
     from helpers import preprocessing
 
@@ -295,17 +299,20 @@ def check_model_evaluation(results: Any, y_true: Any, y_pred: Any, y_persistence
         raise Incorrect(f"y_pred looks scaled (between 0 and 1) while y_true is in {units}: map the forecasts back "
                         f"with preprocessing.inverse_scale(scaler, ..., {target!r}) before scoring them.")
 
-    def to_units(scaled):
-        return preprocessing.inverse_scale(scaler, scaled, target)
+    def mapped(windows):
+        if to_units is None:
+            return lambda scaled: preprocessing.inverse_scale(scaler, scaled, target)
+        return lambda output: to_units(windows, output)
 
-    recompute = f"preprocessing.inverse_scale(scaler, model.predict(test_w.X, verbose=0)[:, 0], {target!r})"
-    expected = provenance.model_forecasts(model, test_windows, to_units)
+    recompute = recompute or (
+        f"preprocessing.inverse_scale(scaler, model.predict(test_w.X, verbose=0)[:, 0], {target!r})")
+    expected = provenance.model_forecasts(model, test_windows, mapped(test_windows))
     others = {"persistence's forecasts": (y_persistence, "score the LSTM, and persistence as its reference")}
     if y_ridge is not None:
         others["the ridge (linear) model's forecasts"] = (y_ridge, "the LSTM is the model this step scores")
     if len(windows_of(val_windows)) == len(true):
         others["the forecasts of the VALIDATION windows"] = (
-            provenance.model_forecasts(model, val_windows, to_units, "val_w"),
+            provenance.model_forecasts(model, val_windows, mapped(val_windows), "val_w"),
             "the validation period chose the epoch; the test score must come from the test windows, test_w",
         )
     provenance.check_forecasts(pred, expected, true, name="y_pred", recompute=recompute, others=others)

@@ -13,11 +13,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helpers.exercises import assignment
+from helpers.exercises import assignment, claims
 from helpers.exercises.assignment import AssignmentStep
 from helpers.exercises.core import Incorrect, ____
+from helpers.sensors import level_forecast
 
-__all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "____"]
+__all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "____"]
 
 #: The sensor's reporting limits (mg/dL): a reading at a limit means "at or beyond it".
 SENSOR_LIMITS = (40.0, 400.0)
@@ -176,15 +177,15 @@ q3 = AssignmentStep(
     check_glucose_model,
     hints=[
         "keras.Sequential([keras.Input(train_w.X.shape[1:]), keras.layers.LSTM(32), keras.layers.Dense(1)]): the "
-        "input is (timesteps, features) = (24, 3).",
+        "input is (timesteps, features) = (24, 4).",
         "Then model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss='mse').",
     ],
     solution="""
         model = keras.Sequential(
             [
-                keras.Input(shape=train_w.X.shape[1:]),  # (24 five-minute steps, 3 features)
+                keras.Input(shape=train_w.X.shape[1:]),  # (24 five-minute steps, 4 features)
                 keras.layers.LSTM(32),
-                keras.layers.Dense(1),  # glucose in 30 minutes, scaled
+                keras.layers.Dense(1),  # the change of glucose over the next 30 minutes, scaled
             ],
             name="lstm_glucose",
         )
@@ -200,16 +201,16 @@ q4 = AssignmentStep(
     "Step 4 - training",
     assignment.check_training,
     hints=[
-        "model.fit(train_fit.X, train_fit.y, validation_data=(val_w.X, val_w.y), epochs=num_epochs, "
-        "batch_size=128, callbacks=[early_stopping], verbose=0) returns the History to check. train_fit is "
-        "train_w, thinned in full mode so that the notebook stays within its time budget.",
+        "model.fit(train_c.X, train_c.y, validation_data=(val_c.X, val_c.y), epochs=num_epochs, "
+        "batch_size=128, callbacks=[early_stopping], verbose=0) returns the History to check. train_c and val_c "
+        "are the windows with the change over the next 30 minutes as target.",
         assignment.EARLY_STOPPING_HINT,
     ],
     solution="""
         early_stopping = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
         history = model.fit(
-            train_fit.X, train_fit.y,
-            validation_data=(val_w.X, val_w.y),
+            train_c.X, train_c.y,  # the target: the change over the next 30 minutes
+            validation_data=(val_c.X, val_c.y),
             epochs=num_epochs,
             batch_size=128,
             callbacks=[early_stopping],
@@ -237,8 +238,14 @@ def check_glucose_evaluation(results: Any, y_true: Any, y_pred: Any, y_persisten
     if np.nanmax(pred) < 2:
         raise Incorrect("y_pred looks scaled (between 0 and 1) while y_true is in mg/dL: map the forecasts back with "
                         "preprocessing.inverse_scale(scaler, ..., 'glucose').")
-    message = assignment.check_model_evaluation(results, y_true, y_pred, y_persistence, y_ridge, model, scaler, val_w,
-                                                test_w, target="glucose", units="mg/dL")
+    if np.nanmedian(pred) < 0.5 * np.nanmedian(true):
+        raise Incorrect(f"y_pred's median is {np.nanmedian(pred):.0f} mg/dL, the readings' {np.nanmedian(true):.0f}: "
+                        "the model forecasts the change, so add it to each window's last reading "
+                        "(sensors.level_forecast(scaler, test_w, change, 'glucose')).")
+    message = assignment.check_model_evaluation(
+        results, y_true, y_pred, y_persistence, y_ridge, model, scaler, val_w, test_w, target="glucose", units="mg/dL",
+        to_units=lambda windows, change: level_forecast(scaler, windows, change, "glucose"),
+        recompute="sensors.level_forecast(scaler, test_w, model.predict(test_w.X, verbose=0)[:, 0], 'glucose')")
     for key in ("clarke_ab", "dm_p"):
         if key not in results:
             raise Incorrect(f"results lacks {key!r}.")
@@ -263,13 +270,15 @@ q5 = AssignmentStep(
     "Step 5 - evaluation",
     check_glucose_evaluation,
     hints=[
-        "preprocessing.inverse_scale(scaler, model.predict(test_w.X, verbose=0)[:, 0], 'glucose') gives mg/dL; the "
-        "five metrics are as in lessons 04 and 05.",
+        "The model forecasts the change: sensors.level_forecast(scaler, test_w, model.predict(test_w.X, "
+        "verbose=0)[:, 0], 'glucose') adds it to each window's last reading and gives mg/dL; the five metrics are "
+        "as in lessons 04 and 05.",
         "metrics.clarke_shares(y_true, y_pred) gives the share of each zone; evaluation.diebold_mariano(y_true - "
         "y_pred, y_true - y_ridge, horizon=HORIZON) returns (statistic, p_value).",
     ],
     solution="""
-        y_pred = preprocessing.inverse_scale(scaler, model.predict(test_w.X, verbose=0)[:, 0], "glucose")
+        change = model.predict(test_w.X, verbose=0)[:, 0]  # the scaled change over 30 minutes
+        y_pred = sensors.level_forecast(scaler, test_w, change, "glucose")  # last reading + change, in mg/dL
         mse = mean_squared_error(y_true, y_pred)
         results = {
             "mse": mse,
@@ -302,5 +311,31 @@ q6 = AssignmentStep(
             title=f"Glucose 30 minutes ahead on {DAY}",
             ylabel="glucose (mg/dL)",
         )
+    """,
+)
+
+
+
+# --- Q7: two questions, two kinds of evidence -------------------------------------------------------------------------
+
+q7 = claims.ClaimsExercise(
+    "q7",
+    "Q7 - two questions, two kinds of evidence",
+    claims.SEED_CLAIMS,
+    claims.seed_evidence,
+    hints=[
+        "Two questions: is this trained network (the ensemble) better on these weeks? That is the Diebold-Mariano "
+        "test. Does the recipe beat the baseline whichever seed trains it? That is the seed column.",
+        "Two claims hold whatever the numbers say, or never do: an ensemble's MSE is never above its members' "
+        "average MSE; a large p-value never shows that two forecasts are equally good.",
+    ],
+    solution="""
+        supported = {"c"}  # true of every average of forecasts
+        if ensemble_p < 0.05 and ensemble_skill > baseline_skill:
+            supported.add("a")  # this trained ensemble, these weeks
+        if min(seed_skills) > baseline_skill:
+            supported.add("b")  # the recipe, whichever seed
+        if ensemble_skill > max(seed_skills):
+            supported.add("d")  # observed here, not guaranteed
     """,
 )

@@ -3,6 +3,7 @@
 - ``q1``: the expanding-window (rolling-origin) split: for each fold, the positions of its training part, its
   validation block and its test block.
 - ``q2``: read a Diebold-Mariano result: which forecast is better, and is the difference larger than chance?
+- ``q3``: two questions kept apart: which claims about this ensemble and about the recipe does the backtest support?
 
 Both answers are functions, so the checkers try them on several cases: an answer that only fits the notebook's
 numbers is caught.
@@ -12,9 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from helpers.exercises import claims
 from helpers.exercises.core import Exercise, Incorrect, ____, call_learner
 
-__all__ = ["q1", "q2", "____"]
+__all__ = ["q1", "q2", "q3", "____"]
 
 
 # --- Q1: the expanding-window split ---------------------------------------------------------------------------------
@@ -181,5 +183,35 @@ q2 = Exercise(
         if p_value >= alpha:
             return "no evidence"
         return "a" if statistic < 0 else "b"
+    """,
+)
+
+
+# --- Q3: is this network better, is this recipe better? ------------------------------------------------------------
+
+q3 = claims.ClaimsExercise(
+    "q3",
+    "Q3 - this network, this recipe",
+    claims.BACKTEST_CLAIMS,
+    claims.backtest_evidence,
+    hints=[
+        "Is this trained ensemble better on these days? The Diebold-Mariano test of the pooled errors. Is the recipe "
+        "better? The seeds x folds table: does every retrained network lead in every period?",
+        "Two claims do not depend on the numbers: an average of forecasts never has a larger MSE than its members' "
+        "average; a large p-value never shows that two forecasts are equally good.",
+    ],
+    solution="""
+        against = backtest.dm.against  # the best baseline
+        p = metrics.diebold_mariano(backtest.errors["lstm"], backtest.errors[against], horizon=backtest.horizon).p_value
+        per_fold = backtest.seed_skill
+        ensemble = backtest.table[backtest.table["model"] == "lstm"].set_index("fold")["skill"]
+        baseline = backtest.table[backtest.table["model"] == against].set_index("fold")["skill"]
+        supported = {"c"}  # true of every average of forecasts
+        if p < 0.05 and backtest.pooled.loc["lstm", "rmse"] < backtest.pooled.loc[against, "rmse"]:
+            supported.add("a")
+        if (ensemble >= per_fold.max(axis=1)).all():
+            supported.add("d")
+        if (per_fold.min(axis=1) > baseline).all():
+            supported.add("e")
     """,
 )
