@@ -22,6 +22,14 @@ __all__ = ["q1", "q2", "q3", "____"]
 
 # --- Q1: coverage by hand --------------------------------------------------------------------------------------------
 
+def _one_number(got, ask: str) -> float:
+    """The learner's answer as a float, or Incorrect with ``ask`` and what came back."""
+    try:
+        return float(np.asarray(got))
+    except (TypeError, ValueError):
+        raise Incorrect(f"{ask} {got!r}.") from None
+
+
 def _coverage(actual, lower, upper) -> float:
     actual, lower, upper = np.asarray(actual), np.asarray(lower), np.asarray(upper)
     return float(np.mean((actual >= lower) & (actual <= upper)))
@@ -45,10 +53,7 @@ def _check_q1(coverage) -> str:
     for i, (actual, lower, upper) in enumerate(_q1_cases(), start=1):
         want = _coverage(actual, lower, upper)
         got = call_learner(coverage, actual.copy(), lower.copy(), upper.copy())
-        try:
-            value = float(np.asarray(got))
-        except (TypeError, ValueError):
-            raise Incorrect(f"return one number, the share of values inside, got {got!r}.") from None
+        value = _one_number(got, "return one number, the share of values inside, got")
         if math.isclose(value, want, abs_tol=1e-9):
             continue
         n = len(actual)
@@ -107,10 +112,7 @@ def _check_q2(conformal_q) -> str:
     for scores, coverage in _Q2_CASES:
         want = _conformal_q(scores, coverage)
         got = call_learner(conformal_q, scores.copy(), coverage)
-        try:
-            value = float(np.asarray(got))
-        except (TypeError, ValueError):
-            raise Incorrect(f"return one number, the quantile q, got {got!r}.") from None
+        value = _one_number(got, "return one number, the quantile q, got")
         if value == want or math.isclose(value, want):
             continue
         n = scores.size
@@ -162,10 +164,7 @@ def _check_q3(aci_update) -> str:
     for alpha_t, alpha, gamma, missed in _Q3_CASES:
         want = _aci_update(alpha_t, alpha, gamma, missed)
         got = call_learner(aci_update, alpha_t, alpha, gamma, missed)
-        try:
-            value = float(np.asarray(got))
-        except (TypeError, ValueError):
-            raise Incorrect(f"return the next level alpha_(t+1), one number; got {got!r}.") from None
+        value = _one_number(got, "return the next level alpha_(t+1), one number; got")
         if math.isclose(value, want, abs_tol=1e-12):
             continue
         case = f"alpha_t={alpha_t}, alpha={alpha}, gamma={gamma}, missed={missed}:"
