@@ -131,6 +131,44 @@ def run_variant(name: str, seed: int, smoke: bool) -> dict:
             "best epoch": int(np.argmin(val_loss)) + 1, "cpu_s": cpu_s}
 
 
+def run_clip(clip: float | None, seed: int, smoke: bool) -> dict:
+    """Validation skill of lesson 06's current glucose recipe with the 5-minute change input clipped to +-``clip``
+    mg/dL (None: not clipped), and of ridge on the same windows. Nothing is scored on test."""
+    import keras
+    from sklearn.preprocessing import MinMaxScaler
+
+    from helpers import sensors
+
+    glucose = data.load_sensor("glucose")
+    minutes = glucose.index.hour * 60 + glucose.index.minute
+    steps = glucose["glucose"].diff()
+    frame = glucose.assign(change=steps if clip is None else steps.clip(-clip, clip),
+                           tod_sin=np.sin(2 * np.pi * minutes / 1440), tod_cos=np.cos(2 * np.pi * minutes / 1440))
+    train, val, _ = preprocessing.chronological_split(frame, train=0.7, val=0.15)
+    scaler = MinMaxScaler(feature_range=(0, 1)).set_output(transform="pandas").fit(train)
+    train_w, val_w = (preprocessing.make_windows(scaler.transform(part), "glucose", lookback=24, horizon=6,
+                                                 drop_gaps=True) for part in (train, val))
+    values = glucose["glucose"]
+    y_true = values.reindex(val_w.dates).to_numpy()
+    forecasts = {"persistence": values.reindex(val_w.origins).to_numpy(),
+                 "ridge": preprocessing.inverse_scale(scaler, baselines.LinearBaseline().fit(train_w).predict(val_w),
+                                                      "glucose")}
+    keras.utils.set_random_seed(seed)
+    model = models.build_lstm(24, train_w.X.shape[2], units=32, learning_rate=2e-3)
+    started = time.process_time()
+    history = models.train(model, sensors.change_windows(train_w).every(32 if smoke else 1),
+                           sensors.change_windows(val_w), epochs=2 if smoke else 40, patience=1 if smoke else 5,
+                           batch_size=128)
+    cpu_s = time.process_time() - started
+    forecasts["lstm"] = sensors.level_forecast(scaler, val_w, models.predict(model, val_w), "glucose")
+    table = metrics.compare(y_true, forecasts)
+    val_loss = history.history["val_loss"]
+    return {"clip (mg/dL per 5 min)": "none" if clip is None else f"±{clip:g}", "seed": seed,
+            "val windows": len(val_w), "ridge val skill": table.loc["ridge", "skill"],
+            "lstm val skill": table.loc["lstm", "skill"], "epochs": len(val_loss),
+            "best epoch": int(np.argmin(val_loss)) + 1, "cpu_s": cpu_s}
+
+
 #: One entry per benchmarked forecast: label, frame builder, target, lookback and horizon (steps), seasonal period
 #: (steps; None: no seasonal baseline), whether the Clarke grid applies.
 DATASETS = [
@@ -205,10 +243,18 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--smoke", action="store_true")
-    parser.add_argument("--part", choices=("recipe", "variants"), default="recipe")
+    parser.add_argument("--part", choices=("recipe", "variants", "clip"), default="recipe")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results_sensors.md"))
     args = parser.parse_args(argv)
     setup(verbose=False)
+    if args.part == "clip":
+        rows = []
+        for clip in (None, 15.0):
+            for seed in range(args.seeds):
+                rows.append(run_clip(clip, seed, args.smoke))
+                print({k: round(v, 4) if isinstance(v, float) else v for k, v in rows[-1].items()}, flush=True)
+        print(_markdown(pd.DataFrame(rows).set_index(["clip (mg/dL per 5 min)", "seed"])))
+        return
     if args.part == "variants":
         rows = []
         for name in VARIANTS:
