@@ -13,6 +13,7 @@ one seed, also the seed ensemble (the mean forecast of the seeds' LSTMs), as the
     python benchmarks/benchmark_sensors.py                 # full mode, 3 seeds (about 10-15 minutes on 2 CPU cores)
     python benchmarks/benchmark_sensors.py --seeds 1 --smoke --out /tmp/sensors.md   # a quick check of the script
     python benchmarks/benchmark_sensors.py --part variants --seeds 2   # how lesson 06's recipe was chosen (below)
+    python benchmarks/benchmark_sensors.py --part clip --seeds 2       # lesson 06's clip of the change, on validation
 
 ``--part variants`` compares variants of lesson 06's glucose recipe (inputs, target, epochs) on the **validation**
 period only (nothing is scored on test), each with the lesson's [0, 1] scaler fitted on train, its windows that never
@@ -20,6 +21,10 @@ cross a gap, every second training window, batches of 128 and early stopping (pa
 skill per seed next to ridge on the same windows (``LinearBaseline``, its default penalty). All variants are scored on
 the same validation windows: those that also have the reading before their first input (the 5-minute change needs
 it), so the skills are comparable. About 1 minute of CPU per variant and seed.
+
+``--part clip`` trains lesson 06's current glucose recipe (level, clipped 5-minute change and time of day in, the
+30-minute change out, every training window, Adam 2e-3, at most 40 epochs, patience 5) with the change input clipped to
+±15 mg/dL and not clipped, and prints the LSTM's and ridge's **validation** skill (nothing on test).
 
 The packaged pipeline (``helpers.forecasting.run_forecast`` and ``helpers.forecasting.backtest``) on the glucose
 readings is benchmarked by ``benchmark_forecast.py`` (30 minutes ahead: one split over 3 seeds, and 4 folds x 3 seeds).
