@@ -13,6 +13,7 @@ one seed, also the seed ensemble (the mean forecast of the seeds' LSTMs), as the
     python benchmarks/benchmark_sensors.py                 # full mode, 3 seeds (about 10-15 minutes on 2 CPU cores)
     python benchmarks/benchmark_sensors.py --seeds 1 --smoke --out /tmp/sensors.md   # a quick check of the script
     python benchmarks/benchmark_sensors.py --part variants --seeds 2   # how lesson 06's recipe was chosen (below)
+    python benchmarks/benchmark_sensors.py --part clip --seeds 2       # lesson 06's clip of the change, on validation
 
 ``--part variants`` compares variants of lesson 06's glucose recipe (inputs, target, epochs) on the **validation**
 period only (nothing is scored on test), each with the lesson's [0, 1] scaler fitted on train, its windows that never
@@ -20,6 +21,10 @@ cross a gap, every second training window, batches of 128 and early stopping (pa
 skill per seed next to ridge on the same windows (``LinearBaseline``, its default penalty). All variants are scored on
 the same validation windows: those that also have the reading before their first input (the 5-minute change needs
 it), so the skills are comparable. About 1 minute of CPU per variant and seed.
+
+``--part clip`` trains lesson 06's current glucose recipe (level, clipped 5-minute change and time of day in, the
+30-minute change out, every training window, Adam 2e-3, at most 40 epochs, patience 5) with the change input clipped to
+±15 mg/dL and not clipped, and prints the LSTM's and ridge's **validation** skill (nothing on test).
 
 The packaged pipeline (``helpers.forecasting.run_forecast`` and ``helpers.forecasting.backtest``) on the glucose
 readings is benchmarked by ``benchmark_forecast.py`` (30 minutes ahead: one split over 3 seeds, and 4 folds x 3 seeds).
@@ -131,6 +136,44 @@ def run_variant(name: str, seed: int, smoke: bool) -> dict:
             "best epoch": int(np.argmin(val_loss)) + 1, "cpu_s": cpu_s}
 
 
+def run_clip(clip: float | None, seed: int, smoke: bool) -> dict:
+    """Validation skill of lesson 06's current glucose recipe with the 5-minute change input clipped to +-``clip``
+    mg/dL (None: not clipped), and of ridge on the same windows. Nothing is scored on test."""
+    import keras
+    from sklearn.preprocessing import MinMaxScaler
+
+    from helpers import sensors
+
+    glucose = data.load_sensor("glucose")
+    minutes = glucose.index.hour * 60 + glucose.index.minute
+    steps = glucose["glucose"].diff()
+    frame = glucose.assign(change=steps if clip is None else steps.clip(-clip, clip),
+                           tod_sin=np.sin(2 * np.pi * minutes / 1440), tod_cos=np.cos(2 * np.pi * minutes / 1440))
+    train, val, _ = preprocessing.chronological_split(frame, train=0.7, val=0.15)
+    scaler = MinMaxScaler(feature_range=(0, 1)).set_output(transform="pandas").fit(train)
+    train_w, val_w = (preprocessing.make_windows(scaler.transform(part), "glucose", lookback=24, horizon=6,
+                                                 drop_gaps=True) for part in (train, val))
+    values = glucose["glucose"]
+    y_true = values.reindex(val_w.dates).to_numpy()
+    forecasts = {"persistence": values.reindex(val_w.origins).to_numpy(),
+                 "ridge": preprocessing.inverse_scale(scaler, baselines.LinearBaseline().fit(train_w).predict(val_w),
+                                                      "glucose")}
+    keras.utils.set_random_seed(seed)
+    model = models.build_lstm(24, train_w.X.shape[2], units=32, learning_rate=2e-3)
+    started = time.process_time()
+    history = models.train(model, sensors.change_windows(train_w).every(32 if smoke else 1),
+                           sensors.change_windows(val_w), epochs=2 if smoke else 40, patience=1 if smoke else 5,
+                           batch_size=128)
+    cpu_s = time.process_time() - started
+    forecasts["lstm"] = sensors.level_forecast(scaler, val_w, models.predict(model, val_w), "glucose")
+    table = metrics.compare(y_true, forecasts)
+    val_loss = history.history["val_loss"]
+    return {"clip (mg/dL per 5 min)": "none" if clip is None else f"±{clip:g}", "seed": seed,
+            "val windows": len(val_w), "ridge val skill": table.loc["ridge", "skill"],
+            "lstm val skill": table.loc["lstm", "skill"], "epochs": len(val_loss),
+            "best epoch": int(np.argmin(val_loss)) + 1, "cpu_s": cpu_s}
+
+
 #: One entry per benchmarked forecast: label, frame builder, target, lookback and horizon (steps), seasonal period
 #: (steps; None: no seasonal baseline), whether the Clarke grid applies.
 DATASETS = [
@@ -205,10 +248,18 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--smoke", action="store_true")
-    parser.add_argument("--part", choices=("recipe", "variants"), default="recipe")
+    parser.add_argument("--part", choices=("recipe", "variants", "clip"), default="recipe")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results_sensors.md"))
     args = parser.parse_args(argv)
     setup(verbose=False)
+    if args.part == "clip":
+        rows = []
+        for clip in (None, 15.0):
+            for seed in range(args.seeds):
+                rows.append(run_clip(clip, seed, args.smoke))
+                print({k: round(v, 4) if isinstance(v, float) else v for k, v in rows[-1].items()}, flush=True)
+        print(_markdown(pd.DataFrame(rows).set_index(["clip (mg/dL per 5 min)", "seed"])))
+        return
     if args.part == "variants":
         rows = []
         for name in VARIANTS:

@@ -253,7 +253,9 @@ def launch(workers: int = 2, *, epochs: int = 3, global_batch: int = 256, learni
                         survivors.append(f"worker {p.index} failed by itself (exit code {p.proc.returncode})")
                     except subprocess.TimeoutExpired:
                         survivors.append(f"worker {p.index} was still waiting on the lost worker and was stopped")
-                    p.stop()
+                    # SIGKILL: a TensorFlow worker blocked in a collective ignores SIGTERM, and waiting for it to
+                    # give up only delays the restart.
+                    p.stop(kill=True)
                 recovery["others"] = survivors
                 generation += 1
                 ready = set()
