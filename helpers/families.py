@@ -159,15 +159,19 @@ def fit_families(builders: Mapping[str, Callable], seeds: Sequence[int], data: F
     return runs
 
 
-def fit_gradient_boosting(data: FamilyData, *, seed: int = 0, label: str = "lightgbm") -> FamilyRun:
+def fit_gradient_boosting(data: FamilyData, *, seed: int = 0, label: str = "lightgbm",
+                          num_threads: int = 1) -> FamilyRun:
     """Gradient-boosted trees (LightGBM, through :class:`helpers.baselines.GradientBoostingBaseline`) on the
     flattened window, the number of trees chosen by early stopping on the validation block; timed like a network
-    (``parameters`` is the number of trees kept, ``epochs`` is NaN)."""
+    (``parameters`` is the number of trees kept, ``epochs`` is NaN).
+
+    One thread by default: LightGBM's threads wait for each other by spinning, so on a busy machine two threads
+    burn CPU seconds that do no work, and the cost column would measure the load rather than the model."""
     from helpers import baselines
 
     train, val = as_windows(data.X_train, data.y_train), as_windows(data.X_val, data.y_val)
     wall, cpu = time.perf_counter(), time.process_time()
-    booster = baselines.GradientBoostingBaseline(seed=seed).fit(train, val)
+    booster = baselines.GradientBoostingBaseline(seed=seed, num_threads=num_threads).fit(train, val)
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     pred_test = booster.predict(as_windows(data.X_test, data.y_test))
     trees = float(np.sum(booster.trees_))  # one count per forecast step
