@@ -15,7 +15,10 @@ same windows, then read the seeds honestly.
   t-interval. With three seeds the interval is wide (the t quantile with 2 degrees of freedom is 4.3): an interval
   that contains 0 reads "no evidence of a difference", never "the same".
 - :func:`summarise`: one row per family, with its costs, skills, the seed interval against ridge and against a
-  reference family, and the Diebold-Mariano p-value of its seed-average forecast against ridge's.
+  reference family, and the Diebold-Mariano p-value of its seed-average forecast against ridge's;
+  :func:`table` puts persistence and ridge (:func:`fit_ridge_run`) on top and sorts the families by test skill,
+  :func:`table_text` prints it.
+- :func:`time_epochs`: seconds per epoch of a few models on the same windows (the median after the first epoch).
 """
 
 from __future__ import annotations
@@ -98,6 +101,23 @@ def fit_ridge(X, y) -> LinearBaseline:
         return LinearBaseline().fit(as_windows(X, y))
 
 
+def fit_ridge_run(data: FamilyData) -> FamilyRun:
+    """:func:`fit_ridge` on the training windows, timed and scored like a network (``parameters``: its
+    coefficients and intercept; ``epochs`` is NaN). Ridge is deterministic: one fit."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    ridge = fit_ridge(data.X_train, data.y_train)
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    pred_val = ridge.predict(as_windows(data.X_val, data.y_val))
+    pred_test = ridge.predict(as_windows(data.X_test, data.y_test))
+    outputs = data.y_train.shape[1] if np.ndim(data.y_train) == 2 else 1
+    return FamilyRun(
+        family="ridge", seed=0, parameters=float((np.prod(data.X_train.shape[1:]) + 1) * outputs), epochs=np.nan,
+        best_epoch=np.nan, cpu_s_per_epoch=np.nan, cpu_s_fit=cpu, wall_s_fit=wall,
+        val_skill=change_skill(data.y_val, pred_val), test_skill=change_skill(data.y_test, pred_test),
+        test_forecast=pred_test,
+    )
+
+
 def change_skill(y_true, y_pred) -> float:
     """Skill against persistence when the target is the change from the last level (persistence forecasts 0)."""
     y_true = np.asarray(y_true, dtype="float64")
@@ -128,24 +148,30 @@ def fit_family(build: Callable, seed: int, label: str, data: FamilyData, *, epoc
 
 
 def fit_families(builders: Mapping[str, Callable], seeds: Sequence[int], data: FamilyData, *, epochs: int,
-                 batch_size: int, patience: int, verbose: int | None = None) -> list[FamilyRun]:
-    """:func:`fit_family` for every family (name: builder) and every seed; one progress line for the table."""
+                 batch_size: int, patience: int, verbose: int | None = None,
+                 title: str = "family table", unit: str | tuple[str, str] = "family") -> list[FamilyRun]:
+    """:func:`fit_family` for every family (name: builder) and every seed; one progress line, named ``title``, for
+    the table (it counts ``unit``s)."""
     runs = []
-    for family in progress.track(list(builders), "family table", unit="family", verbose=verbose):
+    for family in progress.track(list(builders), title, unit=unit, verbose=verbose):
         runs += [fit_family(builders[family], seed, family, data, epochs=epochs, batch_size=batch_size,
                             patience=patience, verbose=verbose) for seed in seeds]
     return runs
 
 
-def fit_gradient_boosting(data: FamilyData, *, seed: int = 0, label: str = "lightgbm") -> FamilyRun:
+def fit_gradient_boosting(data: FamilyData, *, seed: int = 0, label: str = "lightgbm",
+                          num_threads: int = 1) -> FamilyRun:
     """Gradient-boosted trees (LightGBM, through :class:`helpers.baselines.GradientBoostingBaseline`) on the
     flattened window, the number of trees chosen by early stopping on the validation block; timed like a network
-    (``parameters`` is the number of trees kept, ``epochs`` is NaN)."""
+    (``parameters`` is the number of trees kept, ``epochs`` is NaN).
+
+    One thread by default: LightGBM's threads wait for each other by spinning, so on a busy machine two threads
+    burn CPU seconds that do no work, and the cost column would measure the load rather than the model."""
     from helpers import baselines
 
     train, val = as_windows(data.X_train, data.y_train), as_windows(data.X_val, data.y_val)
     wall, cpu = time.perf_counter(), time.process_time()
-    booster = baselines.GradientBoostingBaseline(seed=seed).fit(train, val)
+    booster = baselines.GradientBoostingBaseline(seed=seed, num_threads=num_threads).fit(train, val)
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     pred_test = booster.predict(as_windows(data.X_test, data.y_test))
     trees = float(np.sum(booster.trees_))  # one count per forecast step
@@ -228,3 +254,50 @@ def summarise(runs: Sequence[FamilyRun], y_test, ridge_pred, *, horizon: int, re
         for f in table.index
     ]
     return table
+
+
+def table(runs: Sequence[FamilyRun], ridge: FamilyRun, y_test, *, horizon: int, reference: str | None = "lstm",
+          others: Mapping[str, float] | None = None, confidence: float = 0.95) -> pd.DataFrame:
+    """:func:`summarise` of ``runs``, sorted by test skill, below a row for persistence (skill 0 by definition),
+    one per other baseline in ``others`` (name: test skill) and one for ``ridge`` (a :func:`fit_ridge_run`), which
+    every family is compared with."""
+    families = summarise(runs, y_test, ridge.test_forecast, horizon=horizon, reference=reference,
+                         confidence=confidence)
+    others = dict(others or {})
+    names = ["persistence", *others, "ridge"]
+    baselines = pd.DataFrame(
+        {"parameters": [0.0, *[np.nan] * len(others), ridge.parameters],
+         "cpu s/fit": [0.0, *[np.nan] * len(others), ridge.cpu_s_fit],
+         "val skill": [0.0, *[np.nan] * len(others), ridge.val_skill],
+         "test skill": [0.0, *others.values(), ridge.test_skill]},
+        index=names,
+    )
+    return pd.concat([baselines, families.sort_values("test skill")]).rename_axis("model")
+
+
+def table_text(frame: pd.DataFrame, columns: Sequence[str] | None = None, digits: int = 3) -> str:
+    """A table as text, rounded, blanks for what does not apply, wide enough not to wrap."""
+    shown = frame if columns is None else frame[list(columns)]
+    with pd.option_context("display.width", 250, "display.max_columns", 30):
+        return shown.round(digits).astype(object).where(shown.notna(), "").to_string()
+
+
+def time_epochs(builders: Mapping[str, Callable], X, y, *, epochs: int, batch_size: int, clock: str = "cpu",
+                seed: int = 0) -> dict[str, float]:
+    """Seconds per training epoch of each model (name: ``build()`` returning a compiled model) on the same windows,
+    the median after the first epoch (which also traces the graph). ``clock``: ``"cpu"`` (CPU seconds, fair on a
+    shared machine) or ``"wall"`` (what a GPU's speed shows in)."""
+    if clock not in ("cpu", "wall"):
+        raise CourseError(f"clock must be 'cpu' or 'wall', got {clock!r}.")
+    if epochs < 2:
+        raise CourseError(f"epochs must be at least 2 (the first one also traces the graph), got {epochs}.")
+    import keras
+
+    seconds = {}
+    for name, build in builders.items():
+        keras.utils.set_random_seed(seed)
+        model = build()
+        timer = models.epoch_timer()
+        model.fit(X, y, epochs=epochs, batch_size=batch_size, verbose=0, callbacks=[timer])
+        seconds[name] = models.seconds_per_epoch(timer.times[clock])
+    return seconds

@@ -81,15 +81,16 @@ def future_dependence(layer, X, *, seed: int = 0) -> float:
     import keras
 
     X = np.asarray(X, dtype="float32")
-    out = keras.ops.convert_to_numpy(layer(X))
-    if out.ndim != 3 or out.shape[1] != X.shape[1]:
-        raise CourseError(f"the layer returns shape {out.shape}, not one output per step: build it with "
-                          "return_sequences=True to ask what each step sees.")
+    n, steps = X.shape[:2]
+    # One call for all: block 0 is X itself, block t + 1 is X with every input after step t changed.
     rng = np.random.default_rng(seed)
-    moved = 0.0
-    for t in range(X.shape[1] - 1):
-        changed = X.copy()
-        changed[:, t + 1 :] += rng.normal(size=changed[:, t + 1 :].shape).astype("float32")
-        other = keras.ops.convert_to_numpy(layer(changed))
-        moved = max(moved, float(np.abs(other[:, t] - out[:, t]).max()))
+    blocks = np.repeat(X[None], steps, axis=0)
+    for t in range(steps - 1):
+        blocks[t + 1, :, t + 1 :] += rng.normal(size=blocks[t + 1, :, t + 1 :].shape).astype("float32")
+    out = keras.ops.convert_to_numpy(layer(blocks.reshape(steps * n, *X.shape[1:])))
+    if out.ndim != 3 or out.shape[1] != steps:
+        raise CourseError(f"the layer returns shape {out.shape[1:]} per window, not one output per step: build it "
+                          "with return_sequences=True to ask what each step sees.")
+    out = out.reshape(steps, n, steps, -1)
+    moved = max((float(np.abs(out[t + 1, :, t] - out[0, :, t]).max()) for t in range(steps - 1)), default=0.0)
     return moved

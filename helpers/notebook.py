@@ -96,25 +96,36 @@ def plot_style() -> None:
     )
 
 
-def setup(seed: int = 42, *, verbose: bool = True) -> bool:
+def setup(seed: int = 42, *, tensorflow: bool = True, verbose: bool = True) -> bool:
     """Run the common setup of a lesson and return the smoke flag.
 
     Silences library warnings, seeds everything and sets the plot style. Prints one line saying the mode and the
     library versions, so a learner comparing numbers with the committed outputs sees at once if they differ.
+    ``tensorflow=False`` is for a page that trains nothing (the index): Python and NumPy are seeded, TensorFlow is
+    not imported (its start costs seconds).
     """
-    tf = import_tensorflow()
-    import keras
     import pandas as pd
 
-    # TensorFlow's own logger ignores the environment variable once it is imported.
-    tf.get_logger().setLevel("ERROR")
-    seed_everything(seed)
+    versions = f"Python {sys.version.split()[0]}"
+    if tensorflow:
+        tf = import_tensorflow()
+        import keras
+
+        # TensorFlow's own logger ignores the environment variable once it is imported.
+        tf.get_logger().setLevel("ERROR")
+        seed_everything(seed)
+        versions += f" | TensorFlow {tf.__version__} | Keras {keras.__version__}"
+    else:
+        import random
+
+        import numpy as np
+
+        quiet()
+        random.seed(seed)
+        np.random.seed(seed)  # noqa: NPY002 (the global generator, as keras.utils.set_random_seed seeds it)
     plot_style()
     smoke = smoke_mode()
     if verbose:
         mode = "SMOKE (tiny run for tests)" if smoke else "full"
-        print(
-            f"mode: {mode} | seed {seed} | Python {sys.version.split()[0]} | TensorFlow {tf.__version__} | "
-            f"Keras {keras.__version__} | pandas {pd.__version__}"
-        )
+        print(f"mode: {mode} | seed {seed} | {versions} | pandas {pd.__version__}")
     return smoke

@@ -101,3 +101,61 @@ def test_gradient_boosting_row_on_arrays():
     assert run.test_forecast.shape == (100,) and np.isnan(run.epochs)
     with pytest.raises(families.CourseError, match="one y per window"):
         families.as_windows(X[:, 0], y)
+
+
+def test_level_change_windows_target_the_change_and_skip_gaps():
+    from helpers import change_windows
+
+    index = pd.date_range("2024-01-01", periods=120, freq="5min")
+    series = pd.Series(100 + 10 * np.sin(np.arange(120) / 5.0), index=index)
+    series.iloc[60] = np.nan
+    prep = change_windows.LevelChange.fit(series.iloc[:50])
+    assert prep.level_mean == pytest.approx(series.iloc[:50].mean())
+    assert prep.level_scale == pytest.approx(series.iloc[:50].std(ddof=0))
+    assert prep.change_scale == pytest.approx(series.iloc[:50].diff().std(ddof=0))
+    w = prep.windows(series, lookback=8, horizon=3)
+    assert w.X.shape[1:] == (8, 2) and w.dropped > 0 and len(w) == len(w.y) == len(w.origins)
+    # every window is gapless, and its target is the level 3 steps after its last input, minus that last level
+    for k in (0, len(w) - 1):
+        target_time = w.origins[k] + pd.Timedelta(minutes=15)
+        assert prep.to_units(w.last[k], w.y[k]) == pytest.approx(series[target_time], abs=1e-3)
+    assert not any(w.origins[k] < index[60] < w.origins[k] + pd.Timedelta(minutes=15) for k in range(len(w)))
+    multi = prep.windows(series, lookback=8, horizon=3, multi_step=True)
+    assert multi.y.shape == (len(multi), 3)
+    np.testing.assert_allclose(multi.y[:, -1], prep.windows(series, lookback=8, horizon=3).y, atol=1e-6)
+
+
+def test_change_windows_sample_keeps_time_order_and_recent_cuts_the_lookback():
+    from helpers import change_windows
+
+    series = pd.Series(np.arange(200.0) ** 1.5, index=pd.date_range("2024-01-01", periods=200, freq="h"))
+    w = change_windows.LevelChange.fit(series[:100]).windows(series, lookback=12, horizon=1)
+    part = w.sample(50, np.random.default_rng(0))
+    assert len(part) == 50 and part.origins.is_monotonic_increasing and part.dropped == w.dropped
+    assert w.sample(None, np.random.default_rng(0)) is w and w.sample(10_000, np.random.default_rng(0)) is w
+    np.testing.assert_array_equal(w.recent(4), w.X[:, -4:])
+    with pytest.raises(families.CourseError, match="lookback"):
+        w.recent(13)
+
+
+def test_ridge_run_and_table_put_the_baselines_on_top():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(500, 4, 2)).astype("float32")
+    y = (0.8 * X[:, -1, 0] + rng.normal(scale=0.3, size=500)).astype("float32")
+    data = families.FamilyData(X[:300], y[:300], X[300:400], y[300:400], X[400:], y[400:])
+    ridge = families.fit_ridge_run(data)
+    assert ridge.family == "ridge" and ridge.parameters == 9 and ridge.test_skill > 0.3
+    runs = [_run("lstm", s, 0.5 + 0.01 * s, y[400:] + rng.normal(scale=0.2, size=100)) for s in range(3)]
+    runs.append(_run("dense", 0, 0.1, y[400:] + rng.normal(scale=0.9, size=100)))
+    table = families.table(runs, ridge, y[400:], horizon=1, others={"climatology": -0.2})
+    assert list(table.index) == ["persistence", "climatology", "ridge", "dense", "lstm"]
+    assert table.loc["climatology", "test skill"] == -0.2 and table.loc["ridge", "parameters"] == 9
+    text = families.table_text(table, ["test skill", "vs ridge"])
+    assert "nan" not in text.lower() and "climatology" in text
+
+
+def test_time_epochs_checks_its_arguments():
+    with pytest.raises(families.CourseError, match="clock"):
+        families.time_epochs({}, None, None, epochs=3, batch_size=8, clock="gpu")
+    with pytest.raises(families.CourseError, match="at least 2"):
+        families.time_epochs({}, None, None, epochs=1, batch_size=8)

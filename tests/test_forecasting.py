@@ -325,7 +325,7 @@ def test_time_zone_aware_index_across_daylight_saving_switches():
 
 def test_infer_rate_defaults():
     five = infer_rate(pd.date_range("2024-01-01", periods=500, freq="5min"))
-    assert (five.step, five.lookback, five.fill_limit, five.season) == (pd.Timedelta(minutes=5), 24, 3, 288)
+    assert (five.step, five.lookback, five.fill_limit, five.season) == (pd.Timedelta(minutes=5), 12, 3, 288)
     hourly = infer_rate(pd.date_range("2024-01-01", periods=500, freq="h"))
     assert (hourly.lookback, hourly.fill_limit, hourly.season) == (24, 3, 24)
     trading = infer_rate(stock_like().index)
@@ -387,3 +387,23 @@ def test_prepare_folds_prepares_each_fold_on_its_own_training_part():
     for fold in folds:
         assert fold.scaler.n_samples_seen_ <= fold.bounds[0]
         assert fold.windows["train"].dates.max() <= fold.split.loc["train", "last"]
+
+
+def test_standardizer_gives_unit_scale_on_training_windows_and_undoes_itself():
+    """Sub-daily recipes train the LSTM on standardized windows; forecasts come back in the pipeline's units."""
+    from helpers.forecasting.fit import Standardizer
+    from helpers.forecasting.recipes import recipe_for
+
+    frame = sensor_like(3000, "5min")
+    prepared = prepare(frame, "reading", horizon=6)
+    assert recipe_for(prepared.rate, smoke=False)["standardize"] and not recipe_for(prepared.rate, smoke=True).get(
+        "standardize") and not recipe_for(infer_rate(weather_like().index), smoke=False).get("standardize")
+    train = prepared.windows["train"]
+    z = Standardizer.fit(train)
+    scaled = z.apply(train)
+    flat = scaled.X.reshape(-1, scaled.X.shape[-1])
+    np.testing.assert_allclose(flat.mean(axis=0), 0, atol=1e-4)
+    np.testing.assert_allclose(flat.std(axis=0), 1, atol=1e-3)
+    assert abs(scaled.y.mean()) < 1e-4 and abs(scaled.y.std() - 1) < 1e-3
+    np.testing.assert_allclose(z.undo(scaled.y), train.y, atol=1e-5)
+    assert z.apply(prepared.windows["test"]).dates.equals(prepared.windows["test"].dates)

@@ -39,6 +39,24 @@ def test_seed_gives_the_same_numbers():
     assert (a == b).all()
 
 
+def test_setup_without_tensorflow_seeds_python_and_numpy_and_never_starts_it(monkeypatch, capsys):
+    import random
+
+    import numpy as np
+
+    def no_tensorflow(*args, **kwargs):
+        raise AssertionError("setup(tensorflow=False) started TensorFlow")
+
+    monkeypatch.setattr(notebook, "import_tensorflow", no_tensorflow)
+    monkeypatch.setattr(notebook, "seed_everything", no_tensorflow)
+    notebook.setup(seed=3, tensorflow=False)
+    first = (random.random(), np.random.rand())  # noqa: NPY002 (the global generator that setup seeds)
+    notebook.setup(seed=3, tensorflow=False)
+    assert first == (random.random(), np.random.rand())  # noqa: NPY002 (the global generator that setup seeds)
+    line = capsys.readouterr().out
+    assert "| seed 3 | Python " in line and "TensorFlow" not in line
+
+
 def _run_colab_cell(monkeypatch, tmp_path, clone_exists: bool):
     """Execute the first cell as Colab would, with google.colab present and subprocess.run recorded."""
     calls = []

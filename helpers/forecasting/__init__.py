@@ -30,7 +30,7 @@ Defaults per sampling rate (:data:`RATE_DEFAULTS`; ``lookback=`` overrides the w
 ====================  ===========================  =====================  ===================================
 step                  lookback (window)            short gaps filled      seasonal baseline
 ====================  ===========================  =====================  ===================================
-under 1 hour          2 hours (at least 12 steps)  up to 15 minutes       same time one day earlier
+under 1 hour          1 hour (at least 12 steps)   up to 15 minutes       same time one day earlier
 1 hour to under 1 day 1 day (at least 12 steps)    up to 3 hours          same time one day earlier
 1 day (calendar)      14 days                      up to 7 days           climatology (a year of training)
 trading days          14 trading days              up to 7 rows           none

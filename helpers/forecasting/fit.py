@@ -11,9 +11,11 @@
 - **lstm**: :func:`~helpers.models.build_lstm`, one network per seed, trained with early stopping on the validation
   loss (best weights restored); their mean forecast is the ``lstm`` forecast (an ensemble when several seeds).
 
-The LSTM trains on at most ``max_train_windows`` windows (every k-th training window, counted back from the latest:
-every 2nd of the 5-minute glucose readings), with the recipe's batches and epochs. The ridge and the trees see every
-window.
+The LSTM trains on at most ``max_train_windows`` windows (every k-th training window, counted back from the latest),
+with the recipe's batches and epochs. The ridge and the trees see every window. With the recipe's ``standardize``
+(sub-daily data), the LSTM's inputs and target are standardized on its training windows (mean 0, standard deviation
+1 per column) on top of the pipeline's scaling: a change whose training range is wide otherwise fills a sliver of
+[-1, 1], and the network's steps are as small (chosen on validation: benchmarks/README.md).
 
 How long each model took (fitting and forecasting, all seeds of the LSTM together) is kept in ``seconds`` (wall) and
 ``cpu_seconds`` (CPU time of the process, which depends less on what else the machine runs).
@@ -28,13 +30,39 @@ import math
 import time
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from helpers import baselines, models, preprocessing
 from helpers.forecasting.preparation import Prepared
+
+
+@dataclass(frozen=True)
+class Standardizer:
+    """Mean and standard deviation of every input column and of the target over some training windows."""
+
+    x_mean: np.ndarray
+    x_std: np.ndarray
+    y_mean: float
+    y_std: float
+
+    @classmethod
+    def fit(cls, windows: preprocessing.Windows) -> Standardizer:
+        x = windows.X.reshape(-1, windows.X.shape[-1]).astype("float64")
+        x_std = x.std(axis=0)
+        y_std = float(np.std(windows.y))
+        return cls(x.mean(axis=0), np.where(x_std > 0, x_std, 1.0), float(np.mean(windows.y)), y_std or 1.0)
+
+    def apply(self, windows: preprocessing.Windows) -> preprocessing.Windows:
+        """``windows`` with standardized inputs and target."""
+        return replace(windows, X=((windows.X - self.x_mean) / self.x_std).astype("float32"),
+                       y=((windows.y - self.y_mean) / self.y_std).astype("float32"))
+
+    def undo(self, predicted: np.ndarray) -> np.ndarray:
+        """Predictions of the standardized target back in the pipeline's scaled units."""
+        return predicted * self.y_std + self.y_mean
 
 
 @dataclass(frozen=True, eq=False)
@@ -126,6 +154,10 @@ def fit_split(prepared: Prepared, seeds: Sequence[int], *, label: str = "") -> S
     # The LSTM trains on at most max_train_windows windows, evenly spread over the training part.
     stride = max(1, math.ceil(len(train_w) / recipe["max_train_windows"]))
     lstm_train = train_w if stride == 1 else train_w.every(stride, from_end=True)
+    standardizer = Standardizer.fit(lstm_train) if recipe.get("standardize") else None
+    lstm_windows = {part: standardizer.apply(w) if standardizer else w for part, w in windows.items()}
+    if standardizer:
+        lstm_train = standardizer.apply(lstm_train)
 
     forecasts: dict[str, dict[str, pd.Series]] = {"val": {}, "test": {}}
     seed_forecasts: dict[str, dict[int, pd.Series]] = {"val": {}, "test": {}}
@@ -150,13 +182,16 @@ def fit_split(prepared: Prepared, seeds: Sequence[int], *, label: str = "") -> S
                 learning_rate=recipe["learning_rate"], horizon=1,
             )
             history = models.train(
-                model, lstm_train, val_w, epochs=recipe["epochs"], batch_size=recipe["batch_size"],
+                model, lstm_train, lstm_windows["val"], epochs=recipe["epochs"], batch_size=recipe["batch_size"],
                 patience=recipe["patience"], label=f"{label}seed {seed}",
             )
             val_loss = history.history["val_loss"]
             epochs[int(seed)] = {"run": len(val_loss), "best": int(np.argmin(val_loss)) + 1}
             for part in ("val", "test"):
-                seed_forecasts[part][int(seed)] = prepared.to_units(part, models.predict(model, windows[part]))
+                predicted = models.predict(model, lstm_windows[part])
+                if standardizer:
+                    predicted = standardizer.undo(predicted)
+                seed_forecasts[part][int(seed)] = prepared.to_units(part, predicted)
     for part in ("val", "test"):
         forecasts[part]["lstm"] = pd.concat(seed_forecasts[part], axis=1).mean(axis=1)
     return SplitForecasts(actual, forecasts, seed_forecasts, epochs, {"steps": linear_steps, "alpha": linear_alpha},

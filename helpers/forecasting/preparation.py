@@ -157,7 +157,9 @@ def prepare_split(
     inputs = inputs[[*names, CHANGE]]
     check_finite(inputs, kinds, target)
 
-    # Clip changes to the training range, then scale with a scaler fitted on the training rows only.
+    # Clip changes to the training range, then scale with a scaler fitted on the training rows only. With the
+    # recipe's clip_target=False the target keeps its true values (the scaler's range still comes from the clipped
+    # ones, so one outlier cannot squash the rest): a model then learns the moves it will be scored on.
     diff_columns = [c for c in inputs.columns if c.endswith(("_diff", "_logdiff"))] + [CHANGE]
     train_rows = inputs.iloc[:n_train]
     low = train_rows[diff_columns].quantile(CLIP_QUANTILES[0])
@@ -165,6 +167,8 @@ def prepare_split(
     clipped = inputs.copy()
     clipped[diff_columns] = clipped[diff_columns].clip(low, high, axis=1)
     scaler = preprocessing.fit_scaler(clipped.iloc[:n_train].dropna(), feature_range=recipe["feature_range"])
+    if not recipe.get("clip_target", True):
+        clipped[CHANGE] = inputs[CHANGE]
     scaled = scaler.transform(clipped)
     # Rows lost at the start to differencing are not gaps: the first window starts after them.
     lead = int(inputs.notna().all(axis=1).to_numpy().argmax())

@@ -23,7 +23,8 @@ DAY = pd.Timedelta(days=1)
 #: Defaults per rate: the lookback (a duration turned into steps, at least ``min_lookback`` steps; or a number of
 #: steps) and the longest gap filled.
 RATE_DEFAULTS = {
-    "sub-hourly": {"lookback": pd.Timedelta(hours=2), "min_lookback": 12, "fill": pd.Timedelta(minutes=15)},
+    # One hour: chosen on the validation period of the glucose readings (benchmarks/README.md), against two hours.
+    "sub-hourly": {"lookback": pd.Timedelta(hours=1), "min_lookback": 12, "fill": pd.Timedelta(minutes=15)},
     "hourly": {"lookback": pd.Timedelta(days=1), "min_lookback": 12, "fill": pd.Timedelta(hours=3)},
     "daily": {"lookback": 14, "fill": 7},
     "trading days": {"lookback": 14, "fill": 7},

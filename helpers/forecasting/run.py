@@ -49,11 +49,11 @@ def run_forecast(
 
     ``frame`` is a regularly sampled frame with a DatetimeIndex (5-minute, hourly, daily, trading days, monthly ...;
     a loader's or your own), ``target`` a numeric column. ``horizon`` and ``lookback`` count steps of the frame's
-    rate; ``lookback=None`` takes the rate's default (two hours of 5-minute readings, 14 days, ...; shortened for
-    short frames). ``features=None`` uses every numeric column (the others are skipped, see ``dropped``); the target
-    is always an input. ``seeds`` (default 0) trains one LSTM per seed and forecasts with their mean, as
-    :func:`~helpers.forecasting.backtest` does; ``seed=k`` is the same as ``seeds=(k,)``. ``smoke=True`` trains a
-    tiny model for two epochs (seconds; numbers meaningless).
+    rate; ``lookback=None`` takes the rate's default (an hour of 5-minute readings, a day of hourly ones, 14 days,
+    ...; shortened for short frames). ``features=None`` uses every numeric column (the others are skipped, see
+    ``dropped``); the target is always an input. ``seeds`` (default 0) trains one LSTM per seed and forecasts with
+    their mean, as :func:`~helpers.forecasting.backtest` does; ``seed=k`` is the same as ``seeds=(k,)``.
+    ``smoke=True`` trains a tiny model for two epochs (seconds; numbers meaningless).
 
     Every input check runs before any model is fitted (:func:`~helpers.forecasting.prepare` runs them alone).
     Returns a :class:`~helpers.forecasting.Forecast`: the test scores (``scores``: ``rmse``, ``mae``, ``r2``,
