@@ -43,7 +43,7 @@ from helpers.exercises.core import Exercise, Incorrect
 SANDBOX = grade.resolve_sandbox(None) is not None
 #: The sleeper's time limit (seconds, shared by its cells from the first one): long enough for its seven cells before
 #: the sleep on a loaded machine (about 3 s idle), short enough not to outlast the class graded beside it.
-SLEEPER_LIMIT = 15
+SLEEPER_LIMIT = 20
 needs_sandbox = pytest.mark.skipif(not SANDBOX, reason="no sandbox here: " + grade.INSTALL)
 
 

@@ -6,7 +6,8 @@ worker's reports (see :mod:`.worker`), and:
 
 - fails with a clear error, and stops every worker, when a port is in use, when a worker does not join within
   ``join_timeout`` seconds (a timeout, not a hang), when a worker exits with an error, or after ``timeout`` seconds;
-- with ``kill_worker=K, at_epoch=E`` (epochs counted from 1), kills worker K with SIGKILL when it starts epoch E.
+- with ``kill_worker=K, at_epoch=E`` (epochs counted from 1), kills worker K with SIGKILL when it starts epoch E
+  (and the chief has written the checkpoint of epoch E - 1).
   The other workers cannot finish without it: TensorFlow's collective operations cannot take a replacement worker
   into a running group, so a cluster manager restarts *every* worker (the survivors fail on their next all-reduce
   or are stopped). The launcher waits ``grace`` seconds for them to fail, stops those still waiting, and starts all
@@ -214,6 +215,7 @@ def launch(workers: int = 2, *, epochs: int = 3, global_batch: int = 256, learni
     join_deadline = time.perf_counter() + join_timeout
     recovery = None
     killed_at = None
+    kill_due, chief_saved = False, 0  # the kill is due; epochs whose checkpoint the chief has written
     try:
         while len(done) < workers:
             now = time.perf_counter()
@@ -240,13 +242,26 @@ def launch(workers: int = 2, *, epochs: int = 3, global_batch: int = 256, learni
                 if recovery is not None and len(ready) == workers:
                     recovery["seconds_to_rejoin"] = time.perf_counter() - killed_at
                     recovery["resumed_at_epoch"] = event["first_epoch"] + 1
-            elif kind == "epoch_start" and index == kill_worker and event["epoch"] + 1 == at_epoch and recovery is None:
-                procs[index].stop(kill=True)
+            elif kind == "epoch" and index == 0:
+                chief_saved = max(chief_saved, event["epoch"] + 1)
+            elif kind == "epoch_start" and index == kill_worker and event["epoch"] + 1 == at_epoch:
+                kill_due = True
+            elif kind == "done":
+                done[index] = event
+            elif kind == "exit" and index not in done:
+                code = procs[index].proc.wait()
+                raise WorkerFailedError(f"worker {index} exited with code {code} before finishing. Last lines of "
+                                        f"its log ({procs[index].log}):\n{procs[index].tail()}")
+            # The kill also waits for the chief's report of epoch at_epoch - 1, sent once that epoch's checkpoint is
+            # written: the other worker can start epoch at_epoch while the chief is still saving, and a kill then
+            # would cut the save short (the restart would begin again from an older checkpoint).
+            if kill_due and recovery is None and chief_saved >= at_epoch - 1:
+                procs[kill_worker].stop(kill=True)
                 killed_at = time.perf_counter()
-                recovery = {"killed_worker": index, "at_epoch": at_epoch}
+                recovery = {"killed_worker": kill_worker, "at_epoch": at_epoch}
                 survivors = []
                 for p in procs:
-                    if p.index == index:
+                    if p.index == kill_worker:
                         continue
                     try:
                         p.proc.wait(timeout=max(0.0, grace - (time.perf_counter() - killed_at)))
@@ -261,15 +276,12 @@ def launch(workers: int = 2, *, epochs: int = 3, global_batch: int = 256, learni
                 ready = set()
                 procs = start(generation)
                 join_deadline = time.perf_counter() + join_timeout
-            elif kind == "done":
-                done[index] = event
-            elif kind == "exit" and index not in done:
-                code = procs[index].proc.wait()
-                raise WorkerFailedError(f"worker {index} exited with code {code} before finishing. Last lines of "
-                                        f"its log ({procs[index].log}):\n{procs[index].tail()}")
     finally:
+        finished = len(done) == workers
         for p in procs:
-            p.stop()
+            # A finished worker has reported and saved its weights; its exit (TensorFlow's multi-worker shutdown)
+            # takes seconds and adds nothing, so it is ended rather than waited for.
+            p.stop(kill=finished)
     results = []
     for i in range(workers):
         report = done[i]
