@@ -243,7 +243,9 @@ class LimitRuns:
 
     def __str__(self) -> str:
         where = f"; most on {self.day:%Y-%m-%d}" if self.day is not None else ""
-        return f"{self.readings} readings at {self.limit:g} in {self.runs} flat runs{where}"
+        readings = "reading" if self.readings == 1 else "readings"
+        runs = "flat run" if self.runs == 1 else "flat runs"
+        return f"{self.readings} {readings} at {self.limit:g} in {self.runs} {runs}{where}"
 
 
 def limit_runs(values: pd.Series, limit: float, *, low: bool = True) -> LimitRuns:
@@ -304,12 +306,12 @@ def baseline_forecasts(windows: Windows, values: pd.Series, scaler, fitted: Mapp
     return out
 
 
-def score_table(actual: pd.Series, forecasts: Mapping, seconds: Mapping | None = None, *,
-                low: float = 70.0) -> pd.DataFrame:
+def score_table(actual: pd.Series, forecasts: Mapping, seconds: Mapping | None = None, *, low: float = 70.0,
+                seconds_column: str = "seconds to fit") -> pd.DataFrame:
     """One row per forecast, scored on the same targets: RMSE, MAE and skill against ``forecasts["persistence"]``;
     the Clarke error grid (share of pairs in zones A and B; pairs in zone D, and of those the **missed lows**, a
     reading at or below ``low`` forecast well above it; pairs in zone E); and the seconds each took to fit
-    (``seconds``, 0 where missing)."""
+    (``seconds``, 0 where missing), in a column named ``seconds_column``."""
     y_true = np.asarray(actual, dtype="float64")
     table = metrics.compare(y_true, {name: np.asarray(f, dtype="float64") for name, f in forecasts.items()})
     table = table[["rmse", "mae", "skill"]]
@@ -318,7 +320,7 @@ def score_table(actual: pd.Series, forecasts: Mapping, seconds: Mapping | None =
     table["D pairs"] = [int((zones[m] == "D").sum()) for m in table.index]
     table["D: missed lows"] = [int(((zones[m] == "D") & (y_true <= low)).sum()) for m in table.index]
     table["E pairs"] = [int((zones[m] == "E").sum()) for m in table.index]
-    table["seconds to fit"] = [float((seconds or {}).get(m, 0.0)) for m in table.index]
+    table[seconds_column] = [float((seconds or {}).get(m, 0.0)) for m in table.index]
     return table
 
 

@@ -104,7 +104,7 @@ def test_limit_runs():
     runs = sensors.limit_runs(values, 40.0)
     assert (runs.readings, runs.runs, runs.day) == (9, 3, pd.Timestamp("2020-01-02"))
     assert str(runs) == "9 readings at 40 in 3 flat runs; most on 2020-01-02"
-    assert sensors.limit_runs(values, 400.0, low=False).readings == 1
+    assert str(sensors.limit_runs(values, 400.0, low=False)) == "1 reading at 400 in 1 flat run; most on 2020-01-02"
     assert sensors.limit_runs(values, 10.0) == sensors.LimitRuns(10.0, 0, 0, None)
     with pytest.raises(PreprocessingError, match="Series of readings"):
         sensors.limit_runs(values.to_numpy(), 40.0)
@@ -145,6 +145,8 @@ def test_baseline_forecasts_and_score_table():
                                    "seconds to fit"]
     assert table.loc["exact", "skill"] == 1.0 and table.loc["persistence", "skill"] == 0.0
     assert table.loc["flat", "seconds to fit"] == 1.5 and table.loc["exact", "seconds to fit"] == 0.0
+    cpu = sensors.score_table(actual, forecasts, {"flat": 2.0}, seconds_column="CPU seconds to fit")
+    assert cpu.loc["flat", "CPU seconds to fit"] == 2.0
     # A low reading (60 mg/dL) forecast at 150: zone D, a missed low; 150 for a 300 is zone D too, but not a low.
     low = sensors.score_table(pd.Series([60.0, 300.0]), {"persistence": np.array([60.0, 300.0]),
                                                          "high": np.array([150.0, 150.0])})
