@@ -104,12 +104,12 @@ def test_gradient_boosting_row_on_arrays():
 
 
 def test_level_change_windows_target_the_change_and_skip_gaps():
-    from helpers import change_windows
+    from helpers import level_change
 
     index = pd.date_range("2024-01-01", periods=120, freq="5min")
     series = pd.Series(100 + 10 * np.sin(np.arange(120) / 5.0), index=index)
     series.iloc[60] = np.nan
-    prep = change_windows.LevelChange.fit(series.iloc[:50])
+    prep = level_change.LevelChange.fit(series.iloc[:50])
     assert prep.level_mean == pytest.approx(series.iloc[:50].mean())
     assert prep.level_scale == pytest.approx(series.iloc[:50].std(ddof=0))
     assert prep.change_scale == pytest.approx(series.iloc[:50].diff().std(ddof=0))
@@ -126,10 +126,10 @@ def test_level_change_windows_target_the_change_and_skip_gaps():
 
 
 def test_change_windows_sample_keeps_time_order_and_recent_cuts_the_lookback():
-    from helpers import change_windows
+    from helpers import level_change
 
     series = pd.Series(np.arange(200.0) ** 1.5, index=pd.date_range("2024-01-01", periods=200, freq="h"))
-    w = change_windows.LevelChange.fit(series[:100]).windows(series, lookback=12, horizon=1)
+    w = level_change.LevelChange.fit(series[:100]).windows(series, lookback=12, horizon=1)
     part = w.sample(50, np.random.default_rng(0))
     assert len(part) == 50 and part.origins.is_monotonic_increasing and part.dropped == w.dropped
     assert w.sample(None, np.random.default_rng(0)) is w and w.sample(10_000, np.random.default_rng(0)) is w

@@ -1,4 +1,6 @@
-"""Windows of a level and its change, with the change as the target (lesson 08).
+"""Windows of a level and its change, with the change as the target (lesson 08). Lesson 06's
+``sensors.change_windows`` turns windows that :func:`helpers.preprocessing.make_windows` already cut into change
+targets; this module starts from the raw series and adds the change as a second input.
 
 - :class:`LevelChange` standardises a series' level and its change since the previous step with statistics of the
   **training part only** (:meth:`LevelChange.fit`), and cuts any part into :class:`ChangeWindows`
