@@ -12,9 +12,7 @@
 - :func:`forecast_some_steps` and :func:`rmse_by_horizon`: the error-against-horizon table;
 - :func:`traffic_frame` and :func:`plot_traffic_overview`: hourly departures with the calendar and last week's count
   as inputs, and a figure of their daily and weekly cycle;
-- :data:`OKABE_ITO` and :func:`line_colour`: colours that stay distinct for every reader (Okabe and Ito's
-  colour-blind-safe palette), :func:`recolour` (legend inside or below the axes) and :func:`date_ticks` for date
-  axes whose labels never collide.
+- the colours and date axes of its figures come from :mod:`helpers.palette`.
 """
 
 from __future__ import annotations
@@ -22,86 +20,34 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 
 from helpers import metrics
 from helpers.errors import PreprocessingError
 from helpers.gaps import nan_runs
+from helpers.palette import OKABE_ITO, date_ticks
 from helpers.preprocessing import Windows, inverse_scale
 
 __all__ = [
-    "OKABE_ITO",
     "GapSummary",
     "LimitRuns",
     "SeedComparison",
     "baseline_forecasts",
     "change_windows",
     "compare_seeds",
-    "date_ticks",
     "forecast_some_steps",
     "gap_lengths",
     "gap_summary",
     "level_forecast",
     "limit_runs",
-    "line_colour",
     "plot_sensor_faults",
     "plot_traffic_overview",
-    "recolour",
     "rmse_by_horizon",
     "score_table",
     "skill_by_block",
     "traffic_frame",
 ]
-
-#: Okabe and Ito's eight colours (2008), distinct for readers with any common colour-vision deficiency, by role.
-OKABE_ITO = {
-    "actual": "#000000",
-    "lstm": "#D55E00",  # vermilion
-    "ridge": "#0072B2",  # blue
-    "lightgbm": "#009E73",  # bluish green
-    "persistence": "#999999",  # grey (Okabe-Ito's black is taken by the actual values)
-    "seasonal naive": "#E69F00",  # orange
-    "ensemble": "#CC79A7",  # reddish purple
-    "other": "#56B4E9",  # sky blue
-}
-
-
-def line_colour(name: str) -> str:
-    """The Okabe-Ito colour of a model by its name ("LSTM, seed 1" -> the LSTM's vermilion); sky blue otherwise."""
-    key = name.lower()
-    if "ensemble" in key:
-        return OKABE_ITO["ensemble"]
-    for role in ("lstm", "ridge", "lightgbm", "persistence", "seasonal naive", "actual"):
-        if key.startswith(role):
-            return OKABE_ITO[role]
-    return OKABE_ITO["other"]
-
-
-def recolour(ax, *, legend_below: bool = False) -> None:
-    """Give every labelled line of ``ax`` its Okabe-Ito colour (:func:`line_colour`) and redraw its legend; with
-    ``legend_below=True`` the legend goes under the axes, in one row, where it hides no data."""
-    for line in ax.get_lines():
-        if not line.get_label().startswith("_"):
-            line.set_color(line_colour(line.get_label()))
-    for collection in ax.collections:  # scatter points and markers drawn by label
-        if not str(collection.get_label()).startswith("_"):
-            collection.set_color(line_colour(str(collection.get_label())))
-    old = ax.get_legend()
-    if legend_below:
-        labelled = [line for line in ax.get_lines() if not line.get_label().startswith("_")]
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=max(1, len(labelled)), frameon=False)
-    elif old is not None:
-        ax.legend(ncols=getattr(old, "_ncols", 1), loc=getattr(old, "_loc", "best"))
-
-
-def date_ticks(ax, *, max_ticks: int = 8) -> None:
-    """At most ``max_ticks`` date labels on the x axis, written concisely (no two labels overlap)."""
-    locator = mdates.AutoDateLocator(minticks=3, maxticks=max_ticks)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-
 
 # --- Gaps ---------------------------------------------------------------------------------------------------------
 

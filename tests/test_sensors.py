@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from sklearn.preprocessing import MinMaxScaler
 
-from helpers import preprocessing, sensors
+from helpers import palette, preprocessing, sensors
 from helpers.errors import PreprocessingError
 
 
@@ -80,16 +80,16 @@ def test_traffic_frame():
 
 def test_colours_are_distinct_and_recolour():
     names = ["actual", "LSTM, seed 1", "ridge", "LightGBM", "persistence", "seasonal naive", "LSTM, ensemble of the 3"]
-    assert len({sensors.line_colour(n) for n in names}) == len(names)
+    assert len({palette.line_colour(n) for n in names}) == len(names)
     fig, ax = plt.subplots()
     for name in ("LSTM", "ridge", "LightGBM"):
         ax.plot([0, 1], [0, 1], color="red", label=name)
     ax.legend()
-    sensors.recolour(ax)
-    assert [line.get_color() for line in ax.get_lines()] == [sensors.line_colour(n) for n in ("LSTM", "ridge",
+    palette.recolour(ax)
+    assert [line.get_color() for line in ax.get_lines()] == [palette.line_colour(n) for n in ("LSTM", "ridge",
                                                                                                "LightGBM")]
     assert ax.get_legend() is not None
-    sensors.recolour(ax, legend_below=True)
+    palette.recolour(ax, legend_below=True)
     legend = ax.get_legend()
     assert legend._loc == 9 and legend._ncols == 3  # upper center of the anchor below the axes, one row
     plt.close(fig)
