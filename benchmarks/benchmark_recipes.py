@@ -43,14 +43,13 @@ import pandas as pd  # noqa: E402
 
 from helpers import baselines, data, metrics, models  # noqa: E402
 from helpers.forecasting import prepare  # noqa: E402
-from helpers.forecasting.fit import fit_linear  # noqa: E402
+from helpers.forecasting.fit import Standardizer, fit_linear  # noqa: E402
 from helpers.forecasting.inputs import check  # noqa: E402
 from helpers.forecasting.preparation import prepare_split  # noqa: E402
 from helpers.forecasting.recipes import recipe_for  # noqa: E402
 from helpers.forecasting.splits import default_lookback, single_split  # noqa: E402
 from helpers.forecasting.transforms import CHANGE  # noqa: E402
 from helpers.notebook import quiet  # noqa: E402
-from helpers.preprocessing import Windows  # noqa: E402
 
 DATASETS = {
     # The glucose study's base lookback is 24 steps (two hours), the pipeline's default when the study ran; the
@@ -161,21 +160,6 @@ def _level_windows(prepared, part: str) -> np.ndarray:
     return scaled[steps].astype("float32")[:, :, None]
 
 
-def standardizer(windows: Windows):
-    """Mean and standard deviation of every input and of the target over ``windows`` (the LSTM's training windows)."""
-    x = windows.X.reshape(-1, windows.X.shape[-1]).astype("float64")
-    x_std = np.where(x.std(axis=0) > 0, x.std(axis=0), 1.0)
-    y_std = float(windows.y.std()) or 1.0
-    return x.mean(axis=0), x_std, float(windows.y.mean()), y_std
-
-
-def standardize(windows: Windows, stats) -> Windows:
-    """``windows`` with inputs and target standardized by ``stats`` (from :func:`standardizer`)."""
-    x_mean, x_std, y_mean, y_std = stats
-    return replace(windows, X=((windows.X - x_mean) / x_std).astype("float32"),
-                   y=((windows.y - y_mean) / y_std).astype("float32"))
-
-
 def variant_windows(prepared, recipe: dict):
     """The windows of each part as the recipe feeds them, and a function mapping predictions back to the scaled
     change. Returns (windows by part, to_change(part, predictions))."""
@@ -227,9 +211,9 @@ def train_variant(name: str, recipe: dict, seed: int, parts=("val",), variant: s
 
     prepared = prepared_for(name, recipe["lookback"], recipe.get("clip_target", True))
     windows, to_change = variant_windows(prepared, recipe)
-    stats = standardizer(windows["train"]) if recipe["standardize"] or recipe["target"] == "level" else None
-    if stats is not None:
-        windows = {p: standardize(w, stats) for p, w in windows.items()}
+    standardizer = Standardizer.fit(windows["train"]) if recipe["standardize"] or recipe["target"] == "level" else None
+    if standardizer is not None:
+        windows = {p: standardizer.apply(w) for p, w in windows.items()}
     fit_w = windows["train"] if recipe["every"] == 1 else windows["train"].every(recipe["every"], from_end=True)
     started, cpu = time.perf_counter(), time.process_time()
     keras.utils.set_random_seed(seed)
@@ -255,8 +239,8 @@ def train_variant(name: str, recipe: dict, seed: int, parts=("val",), variant: s
         model.save_weights(path)
     for part in parts:
         predicted = models.predict(model, windows[part])
-        if stats is not None:
-            predicted = predicted * stats[3] + stats[2]
+        if standardizer is not None:
+            predicted = standardizer.undo(predicted)
         forecast = prepared.to_units(part, to_change(part, predicted))
         out[f"{part}_skill"] = round(metrics.skill(prepared.actual(part), forecast, prepared.last_values(part)), 4)
         out[f"{part}_forecast"] = forecast
