@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from sklearn.preprocessing import MinMaxScaler
 
-from helpers import load_stock, metrics
+from helpers import load_stock
 from helpers.exercises import assignment
 from helpers.exercises.assignment import AssignmentStep
 from helpers.exercises.core import ____
