@@ -33,6 +33,17 @@ def test_windows_have_their_targets_inside_their_part():
         scaling.part_windows(s, "validation")
 
 
+def test_training_arrays_are_the_pipelines_training_windows_in_order():
+    tickers = ["AAPL", "IBM"]
+    X, y = scaling.training_arrays(tickers)
+    stocks = scaling.load_returns(tickers)
+    pipeline = scaling.training_pipeline(stocks, 4096, cache=False, prefetch=False, shuffle=False).unbatch()
+    X_tf, y_tf = scaling.as_arrays(pipeline)
+    assert X.dtype == X_tf.dtype == np.float32 and y.dtype == y_tf.dtype == np.float32
+    np.testing.assert_array_equal(X, X_tf)
+    np.testing.assert_array_equal(y, y_tf)
+
+
 class _SlowFirst:
     """A run whose first call costs 0.2 s (like tracing or filling a cache) and later calls almost nothing."""
 
