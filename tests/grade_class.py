@@ -1,5 +1,6 @@
 """The class that tests/test_grade.py grades: a small four-step assignment built from the course's checkers, its
-submissions (right, wrong, untouched, broken), lesson 04 solved by tools/render_solutions.py, and a malicious notebook.
+submissions (wrong, untouched, broken, one that sleeps), lesson 04 solved by tools/render_solutions.py, and a malicious
+notebook whose honest work is the small assignment solved.
 """
 
 from __future__ import annotations
@@ -26,6 +27,14 @@ from helpers import load_stock
 from helpers.exercises import assignment
 from helpers.exercises.assignment import AssignmentStep
 from helpers.exercises.core import ____
+"""
+
+#: The imports of a notebook that stops in its first steps (its kernel dies, or it sleeps): the exercises and the
+#: loader. scikit-learn and matplotlib (about 1 CPU s per kernel) would serve only the cells it never reaches.
+FEW_IMPORTS = """\
+from helpers import load_stock
+from helpers.exercises import assignment
+from helpers.exercises.assignment import AssignmentStep
 """
 
 STEPS = """\
@@ -99,10 +108,10 @@ ax.set(title="MSFT: next-day forecasts", xlabel="date", ylabel="close (USD)")
 ax.legend()"""
 
 
-def toy_cells(answers: dict[int, str]) -> list[str]:
+def toy_cells(answers: dict[int, str], imports: str = IMPORTS) -> list[str]:
     """The code cells of the small assignment with ``answers`` (step -> code) in the starter cells."""
     return [
-        IMPORTS, STEPS.format_map({f"s{k}": f"prices = {v}" if k == 1 else v for k, v in SOLVED.items()}),
+        imports, STEPS.format_map({f"s{k}": f"prices = {v}" if k == 1 else v for k, v in SOLVED.items()}),
         STEP1.format(answer=answers[1]), CONTINUE1,
         STEP2.format(answer=answers[2]), CONTINUE2,
         FORECASTS,
@@ -120,11 +129,10 @@ def write_notebook(path: Path, cells: list[str]) -> Path:
 
 
 def toy_class() -> dict[str, list[str]]:
-    """Every submission of the small assignment, by learner name: their code cells. Each one shows several
-    behaviours, so that the class stays small (a kernel costs seconds)."""
-    solved = toy_cells(SOLVED)
+    """The submissions of the small assignment that go wrong, by learner name: their code cells. Each one shows
+    several behaviours, so that the class stays small (a kernel costs seconds). The fully solved submission is
+    mallory's (:func:`malicious`): her honest work is a complete solution."""
     return {
-        "ada_solved": solved,
         # steps 1 and 2 untouched; the two cells of step 3 deleted; of step 4 only the cell that checks it (the cell
         # after it raises NameError)
         "ben_untouched_and_deleted": [c for c in toy_cells({**SOLVED, 1: UNTOUCHED[1], 2: UNTOUCHED[2]})
@@ -137,9 +145,19 @@ def toy_class() -> dict[str, list[str]]:
             c.replace("q1.check(prices)", "first = q1\nfirst.check(prices)").replace("q2.check(", "q2.verify(")
             for c in toy_cells({**SOLVED, 3: "results = mean_squared_error(y_true, y_pred)"})
         ],
-        # the notebook ends its own Python process in step 3
-        "kim_kernel_dies": toy_cells({**SOLVED, 3: "import os\nos._exit(1)"}),
+        # the notebook ends its own Python process in step 2 (cell 5), before any cell that needs scikit-learn
+        "kim_kernel_dies": toy_cells({**SOLVED, 2: "import os\nos._exit(1)"}, imports=FEW_IMPORTS),
     }
+
+
+def sleeper() -> list[str]:
+    """The small assignment's first cells, and step 1 never ends (a learner's endless loop) in cell 3: the notebook
+    reaches its sleep within a second of CPU."""
+    return [
+        *toy_cells(SOLVED, imports=FEW_IMPORTS)[:2],
+        "import time\n\ntime.sleep(600)  # waiting for something that never comes\nprices = None\nq1.check(prices)",
+        CONTINUE1,
+    ]
 
 
 # --- The real assignment ---------------------------------------------------------------------------------------------
@@ -172,8 +190,8 @@ for attempt in (lambda: os.remove({canary!r}),
 
 
 def malicious(canary: Path, data: Path, port: int) -> list[str]:
-    """The small assignment, solved, with a cell that deletes ``canary``, writes into ``data`` and connects to
-    ``port`` on this machine."""
+    """The small assignment, every step solved, with a cell that deletes ``canary``, writes into ``data`` and
+    connects to ``port`` on this machine (it hides its errors, so the rest of the notebook runs as usual)."""
     cells = toy_cells(SOLVED)
     return [cells[0], MALICIOUS.format(canary=str(canary), data=str(data), port=port), *cells[1:]]
 

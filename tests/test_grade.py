@@ -1,12 +1,14 @@
 """The grader, ``python -m helpers.grade``: a class of submissions, each graded in a fresh kernel.
 
 Most submissions are a small four-step assignment made here from the course's own checkers (data, preprocessing,
-evaluation, figure: the classic mistakes live in those), so each runs in a few seconds without TensorFlow. One real
+evaluation, figure: the classic mistakes live in those), so each runs in about 2 CPU s without TensorFlow. One real
 assignment, lesson 04 filled by ``tools/render_solutions.py``, is graded in smoke mode: every step must check correct,
 which is also the suite's proof that lesson 04's reference solutions pass in their notebook (one kernel for both).
 The class is graded once (a module fixture), two at a time, by the command itself, in the sandbox when
 bubblewrap works here (``.ci/run`` installs it); the submission that sleeps past the time limit is graded beside it
 with a short limit. The sandbox's own tests (a malicious notebook, the same verdicts without it) follow the class's.
+Every kernel costs CPU seconds, so each submission proves several things: the solved one is mallory's, whose honest
+work is complete and who also tries to reach outside her folder (graded once with the sandbox, once without).
 """
 
 from __future__ import annotations
@@ -21,13 +23,12 @@ from pathlib import Path
 
 import pytest
 from grade_class import (
-    SOLVED,
     checksums,
     connected,
     listener,
     malicious,
+    sleeper,
     solved_lesson04,
-    toy_cells,
     toy_class,
     write_notebook,
 )
@@ -41,8 +42,8 @@ from helpers.exercises.core import Exercise, Incorrect
 # --- Grading the class once ------------------------------------------------------------------------------------------
 
 SANDBOX = grade.resolve_sandbox(None) is not None
-#: The sleeper's time limit (seconds, shared by its cells from the first one): long enough for its seven cells before
-#: the sleep on a loaded machine (about 3 s idle), short enough not to outlast the class graded beside it.
+#: The sleeper's time limit (seconds, shared by its cells from the first one): long enough for its three cells before
+#: the sleep on a loaded machine (under a second idle), short enough not to outlast the class graded beside it.
 SLEEPER_LIMIT = 20
 needs_sandbox = pytest.mark.skipif(not SANDBOX, reason="no sandbox here: " + grade.INSTALL)
 
@@ -60,8 +61,14 @@ def grade_class(folder: Path, *args: str) -> tuple[int, str, dict[str, dict[str,
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """The class graded once in the default mode (the sandbox where it works), and two of its submissions once more
-    without the sandbox; the sleeper beside them with a short limit."""
+    """Three gradings, one kernel per submission:
+
+    * the class, by the command in the default mode (the sandbox where bubblewrap works): the small assignment's
+      submissions that go wrong, lesson 04 solved, a file that is not a notebook, and mallory, who solved every step
+      and tries to delete a file, write into the course's data and open a connection;
+    * beside it, the sleeper alone (it sleeps: no CPU), with a short time limit;
+    * then mallory once more with ``--no-sandbox``, on targets of her own: the attack succeeds, and her steps get
+      the same verdicts as in the sandbox."""
     folder = tmp_path_factory.mktemp("submissions")
     for name, cells in toy_class().items():
         write_notebook(folder / f"{name}.ipynb", cells)
@@ -75,15 +82,12 @@ def graded(tmp_path_factory):
     data.mkdir(exist_ok=True)
     server = listener()
     write_notebook(folder / "mallory.ipynb", malicious(canary, data, server.getsockname()[1]))
-    sleeper = write_notebook(tmp_path_factory.mktemp("late") / "jon_sleeps.ipynb",
-                             toy_cells({**SOLVED, 3: "import time\ntime.sleep(600)"}))
+    jon = write_notebook(tmp_path_factory.mktemp("late") / "jon_sleeps.ipynb", sleeper())
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
     data_before = checksums(data)
 
-    # The bare run, without the sandbox: the same honest submissions, and the malicious one with its own targets.
+    # The bare run, without the sandbox: the malicious notebook with targets of its own.
     plain = tmp_path_factory.mktemp("plain")
-    for name in ("eve_errors",):
-        (plain / f"{name}.ipynb").write_bytes(before[f"{name}.ipynb"])
     plain_canary, plain_data, plain_server = outside / "canary2.txt", outside / "plain_data", listener()
     plain_canary.write_text("the teacher's file")
     plain_data.mkdir()
@@ -91,7 +95,7 @@ def graded(tmp_path_factory):
 
     # The sleeper sleeps (no CPU) beside the class, with a short limit of its own.
     with ThreadPoolExecutor(1) as pool:
-        late = pool.submit(grade.grade_notebook, sleeper, timeout=SLEEPER_LIMIT)
+        late = pool.submit(grade.grade_notebook, jon, timeout=SLEEPER_LIMIT)
         status, printed, table = grade_class(folder)
         sleeper_grade = late.result()
     plain_status, plain_printed, plain_table = grade_class(plain, "--no-sandbox")
@@ -118,19 +122,19 @@ def test_one_row_per_submission_one_column_per_step(graded):
                       "tried", "sandbox"]
     printed = graded["printed"]
     assert printed.splitlines()[0].startswith("Sandbox: " + ("bubblewrap" if SANDBOX else "none"))
-    assert "submission" in printed and "ada_solved" in printed and f"wrote {graded['out']}" in printed
+    assert "submission" in printed and "cleo_mistakes" in printed and f"wrote {graded['out']}" in printed
     assert "q3 = Step 3 - evaluation" in printed
     # The small assignment and lesson 04 share the labels q1-q4 for different steps: the table says so.
     assert "not all the same assignment" in printed
 
 
 def test_all_solutions_are_correct(graded):
-    row = graded["table"]["ada_solved"]
+    row = graded["table"]["mallory"]  # her honest work is the complete solution (her attempts: the sandbox's tests)
     assert row["sandbox"] == ("bubblewrap" if SANDBOX else "none")
     assert [row[f"q{i}"].split(":")[0] for i in range(1, 5)] == ["correct"] * 4
     # The small assignment has no q5, q6: those columns come from lesson 04 and are missing here.
     assert row["q5"] == row["q6"] == "missing"
-    assert row["total"] == "4" and row["notes"] == "" and row["tried"] == ""
+    assert row["total"] == "4" and row["notes"] == ""
 
 
 def test_untouched_steps_are_not_attempted_and_deleted_ones_missing(graded):
@@ -149,6 +153,8 @@ def test_each_classic_mistake_is_incorrect_with_its_reason(graded):
     assert row["q3"].startswith("incorrect") and "scaled values" in row["q3"]
     assert row["q4"].startswith("incorrect") and "baseline" in row["q4"]
     assert row["total"] == "1"
+    # Every cell ran (data loaded, a file written in its folder, figures drawn): nothing of that counts as an attempt.
+    assert row["tried"] == "" and row["notes"] == ""
 
 
 def test_cells_that_raise_are_reported_and_checks_are_graded_by_the_exercise_not_its_name(graded):
@@ -162,9 +168,9 @@ def test_cells_that_raise_are_reported_and_checks_are_graded_by_the_exercise_not
 
 def test_a_kernel_that_dies_gets_a_clear_row(graded):
     row = graded["table"]["kim_kernel_dies"]
-    assert row["q1"].startswith("correct") and row["q2"].startswith("correct")
-    assert row["q3"] == "error: the kernel died in cell 8" and row["q4"] == "not reached"
-    assert "the kernel died in cell 8" in row["notes"]
+    assert row["q1"].startswith("correct")  # recorded before the death: the record survives it
+    assert row["q2"] == "error: the kernel died in cell 5" and row["q3"] == row["q4"] == "not reached"
+    assert "the kernel died in cell 5" in row["notes"]
 
 
 def test_a_file_that_is_not_a_notebook_gets_a_row(graded):
@@ -187,8 +193,8 @@ def test_the_sleeper_stops_at_the_time_limit(graded):
     late = graded["sleeper"]
     assert not late.completed
     assert any(f"time limit ({SLEEPER_LIMIT} s)" in note for note in late.notes), late.notes
-    assert late.result("q3") == grade.StepResult("error", f"cell 8 ran past the time limit ({SLEEPER_LIMIT} s)")
-    assert late.result("q4").status == "not reached"
+    assert late.result("q1") == grade.StepResult("error", f"cell 3 ran past the time limit ({SLEEPER_LIMIT} s)")
+    assert [late.result(step).status for step in ("q2", "q3", "q4")] == ["not reached"] * 3
     assert 0 < late.cpu < late.seconds * 4  # the run's own measure of its CPU time, kernel included
     assert late.seconds < SLEEPER_LIMIT + 90  # stopped at the limit (plus the kernel's start), not after 600 s
 
@@ -207,11 +213,11 @@ def test_the_sandbox_refuses_what_a_malicious_notebook_tries_and_the_row_names_i
     assert graded["data_after"] == graded["data_before"]  # the course's own data/, checksum by checksum
     assert not graded["reached"]  # its network is its own: the teacher's port never saw the connection
     row = graded["table"]["mallory"]
-    assert row["sandbox"] == "bubblewrap" and row["tried"].startswith("refused by the sandbox: ")
-    for attempt in (f"deleting {graded['canary']}", f"writing {graded['data'] / 'evil.csv'}",
-                    f"a network connection to 127.0.0.1:{graded['port']}"):
-        assert attempt in row["tried"], (attempt, row["tried"])
-    assert row["total"] == "4"  # and its honest work is graded as usual
+    # Her three attempts, and nothing else: her honest cells are not taken for attempts.
+    attempts = (f"deleting {graded['canary']}", f"writing {graded['data'] / 'evil.csv'}",
+                f"a network connection to 127.0.0.1:{graded['port']}")
+    assert row["sandbox"] == "bubblewrap" and row["tried"] == "refused by the sandbox: " + "; ".join(attempts)
+    assert row["total"] == "4"  # and her honest work is graded as usual
     assert "tried: refused by the sandbox" in graded["printed"]
 
 
@@ -222,18 +228,18 @@ def test_without_the_sandbox_the_attempts_succeed_and_the_row_still_names_them(g
     assert (graded["plain_data"] / "evil.csv").read_text() == "overwritten"
     assert graded["plain_reached"]
     row = graded["plain"]["mallory"]
-    assert row["sandbox"] == "none" and row["tried"].startswith("not sandboxed, so it ran with your permissions: ")
-    for attempt in (f"deleting {graded['plain_canary']}", f"writing {graded['plain_data'] / 'evil.csv'}",
-                    f"a network connection to 127.0.0.1:{graded['plain_port']}"):
-        assert attempt in row["tried"], (attempt, row["tried"])
+    # Her three attempts and nothing else, also without the sandbox: her honest cells, which load the data (from a
+    # copy in her folder), write a file and draw, are not taken for attempts.
+    attempts = (f"deleting {graded['plain_canary']}", f"writing {graded['plain_data'] / 'evil.csv'}",
+                f"a network connection to 127.0.0.1:{graded['plain_port']}")
+    assert row["sandbox"] == "none"
+    assert row["tried"] == "not sandboxed, so it ran with your permissions: " + "; ".join(attempts)
 
 
-def test_honest_submissions_get_the_same_verdicts_with_and_without_the_sandbox(graded):
-    columns = ("q1", "q2", "q3", "q4", "total")
-    for name, more in (("eve_errors", ("notes", "tried")), ("mallory", ())):  # mallory's attempts differ, not her steps
-        sandboxed, plain = graded["table"][name], graded["plain"][name]
-        for column in (*columns, *more):
-            assert sandboxed[column] == plain[column], (name, column)
+def test_honest_work_gets_the_same_verdicts_with_and_without_the_sandbox(graded):
+    sandboxed, plain = graded["table"]["mallory"], graded["plain"]["mallory"]  # her attempts differ, not her steps
+    for column in ("q1", "q2", "q3", "q4", "total", "notes"):
+        assert sandboxed[column] == plain[column], column
 
 
 # --- The record and the offline switch, without a kernel ------------------------------------------------------------
