@@ -64,15 +64,21 @@ def part_windows(series: Returns, part: str, lookback: int = LOOKBACK):
 
 
 def training_pipeline(stocks: dict[str, Returns], batch: int, *, cache: bool = True, prefetch: bool = True,
-                      shuffle: bool = True, seed: int = 42, reshuffle: bool = True):
+                      shuffle: bool = True, seed: int = 42, reshuffle: bool = True, windows: int | None = None):
     """The training windows of every series in ``stocks``, concatenated, then cached, shuffled (a full shuffle of
-    the training part, again every epoch unless ``reshuffle=False``), batched and prefetched."""
+    the training part, again every epoch unless ``reshuffle=False``), batched and prefetched.
+
+    ``windows``: only the first ``windows`` training windows of each series (None: all of them). Smoke runs use it:
+    the full shuffle cuts every window before the first batch, which costs more than a few training steps.
+    """
     import tensorflow as tf
 
-    series = list(stocks.values())
-    ds = part_windows(series[0], "train")
-    for s in series[1:]:
-        ds = ds.concatenate(part_windows(s, "train"))
+    parts = [part_windows(s, "train") for s in stocks.values()]
+    if windows is not None:
+        parts = [part.take(windows) for part in parts]
+    ds = parts[0]
+    for part in parts[1:]:
+        ds = ds.concatenate(part)
     if cache:
         ds = ds.cache()
     if shuffle:

@@ -44,6 +44,19 @@ def test_training_arrays_are_the_pipelines_training_windows_in_order():
     np.testing.assert_array_equal(y, y_tf)
 
 
+def test_a_smoke_pipeline_holds_the_first_windows_of_each_series():
+    stocks = scaling.load_returns(["AAPL", "GOOG"])
+    X, y = scaling.as_arrays(scaling.training_pipeline(stocks, 4096, windows=5, cache=False, prefetch=False,
+                                                       shuffle=False).unbatch())
+    X_all, y_all = scaling.training_arrays(["AAPL", "GOOG"])
+    first = np.r_[0:5, 2268:2273]  # AAPL has 2268 training windows, then GOOG's follow
+    np.testing.assert_array_equal(X, X_all[first])
+    np.testing.assert_array_equal(y, y_all[first])
+    shuffled = scaling.training_pipeline(stocks, 64, windows=5)  # cached, shuffled: the same 10 windows
+    X_shuffled, _ = scaling.as_arrays(shuffled.unbatch())
+    assert sorted(X_shuffled[:, -1, 0].tolist()) == sorted(X[:, -1, 0].tolist())
+
+
 class _SlowFirst:
     """A run whose first call costs 0.2 s (like tracing or filling a cache) and later calls almost nothing."""
 
