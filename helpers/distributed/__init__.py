@@ -7,7 +7,8 @@
 - :mod:`.launcher`: ``launch(workers=2, ...)`` starts that many worker processes on this machine (loopback ports,
   one ``TF_CONFIG`` each), optionally kills one at a given epoch and restarts the cluster, and returns every
   worker's final loss, weight checksum and weights (:class:`LaunchResult`); ``run_local(...)`` trains the same
-  global batches in one process, on one device and under ``MirroredStrategy``.
+  global batches in one process, on one device and under ``MirroredStrategy`` (``launch(..., reference=True)`` has
+  worker 0 train those two runs too, after its cluster run, instead of starting one more process).
 - ``python -m helpers.distributed --workers N [--smoke] [--epochs E] [--kill-worker K --at-epoch E]``: the same
   from a shell (``--help`` lists every option).
 - :mod:`.worker`: the worker process itself (``python -m helpers.distributed.worker``, started by the launcher).

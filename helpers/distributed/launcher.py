@@ -13,6 +13,9 @@ worker's reports (see :mod:`.worker`), and:
   or are stopped). The launcher waits ``grace`` seconds for them to fail, stops those still waiting, and starts all
   workers again with the same ``TF_CONFIG``. They restore the chief's last checkpoint and carry on from the epoch
   after it instead of epoch 1.
+- with ``reference=True``, worker 0 also trains the runs of :func:`run_local` once its cluster run has reported (a
+  fresh model on one device and under ``MirroredStrategy``, no checkpoint): the comparison with one process without
+  starting one more TensorFlow process (the test suite uses it; the command line keeps :func:`run_local`).
 """
 
 from __future__ import annotations
@@ -59,12 +62,14 @@ class WorkerFailedError(LaunchError):
 class LaunchResult:
     """A whole run: every worker's result, the wall time from the first start to the last report, and for a run
     with a lost worker, what happened (``recovery``: killed worker and epoch, seconds from the kill to every worker
-    being back, the epoch they resumed at)."""
+    being back, the epoch they resumed at); with ``reference=True``, the one-process runs as :func:`run_local`
+    returns them."""
 
     workers: list[WorkerResult]
     seconds: float
     windows: int
     recovery: dict | None = None
+    reference: dict[str, WorkerResult] | None = None
 
     @property
     def identical(self) -> bool:
@@ -166,7 +171,7 @@ def launch(workers: int = 2, *, epochs: int = 3, global_batch: int = 256, learni
            tickers: Sequence[str] = ("AAPL", "MSFT", "IBM", "GOOG"), kill_worker: int | None = None,
            at_epoch: int | None = None, base_port: int | None = None, join_timeout: float = 120.0,
            timeout: float = 600.0, grace: float = 5.0, workdir: str | os.PathLike | None = None,
-           command: Sequence[str] | None = None) -> LaunchResult:
+           command: Sequence[str] | None = None, reference: bool = False) -> LaunchResult:
     """Train the global stock model on ``workers`` local worker processes; see the module docstring.
 
     ``command`` replaces ``python -m helpers.distributed.worker`` (the tests use it to start a worker that never
@@ -190,7 +195,8 @@ def launch(workers: int = 2, *, epochs: int = 3, global_batch: int = 256, learni
             return launch(workers, epochs=epochs, global_batch=global_batch, learning_rate=learning_rate,
                           units=units, seed=seed, steps_per_epoch=steps_per_epoch, tickers=tickers,
                           kill_worker=kill_worker, at_epoch=at_epoch, base_port=ports[0] if base_port else None,
-                          join_timeout=join_timeout, timeout=timeout, grace=grace, workdir=tmp, command=command)
+                          join_timeout=join_timeout, timeout=timeout, grace=grace, workdir=tmp, command=command,
+                          reference=reference)
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     base = list(command) if command else [sys.executable, "-m", WORKER_MODULE]
@@ -204,7 +210,7 @@ def launch(workers: int = 2, *, epochs: int = 3, global_batch: int = 256, learni
         procs = []
         for i in range(workers):
             cmd = [*base, *train_args, "--checkpoint-dir", str(workdir / "checkpoints"),
-                   "--out", str(workdir / f"worker{i}.npz")]
+                   "--out", str(workdir / f"worker{i}.npz"), *(["--reference"] if reference and i == 0 else [])]
             procs.append(_Worker(i, cmd, {**env, "TF_CONFIG": tf_config(ports, i)}, workdir / f"worker{i}.log",
                                  events, generation))
         return procs
@@ -212,12 +218,14 @@ def launch(workers: int = 2, *, epochs: int = 3, global_batch: int = 256, learni
     generation, procs = 0, start(0)
     ready: set[int] = set()
     done: dict[int, dict] = {}
+    references: dict[str, dict] = {}  # worker 0's one-process runs, with reference=True
+    pending = 2 if reference else 0
     join_deadline = time.perf_counter() + join_timeout
     recovery = None
     killed_at = None
     kill_due, chief_saved = False, 0  # the kill is due; epochs whose checkpoint the chief has written
     try:
-        while len(done) < workers:
+        while len(done) < workers or len(references) < pending:
             now = time.perf_counter()
             if now > deadline:
                 raise WorkerTimeoutError(f"the run took longer than timeout={timeout:.0f} s; workers still running: "
@@ -237,6 +245,10 @@ def launch(workers: int = 2, *, epochs: int = 3, global_batch: int = 256, learni
             if gen != generation:
                 continue
             kind = event["event"]
+            if event.get("run", "worker") != "worker":  # worker 0's one-process runs, after its cluster run
+                if kind == "done":
+                    references[event["run"]] = event
+                continue
             if kind == "ready":
                 ready.add(index)
                 if recovery is not None and len(ready) == workers:
@@ -248,7 +260,10 @@ def launch(workers: int = 2, *, epochs: int = 3, global_batch: int = 256, learni
                 kill_due = True
             elif kind == "done":
                 done[index] = event
-            elif kind == "exit" and index not in done:
+                if len(done) == workers and pending:
+                    for p in procs[1:]:  # finished; worker 0 goes on with the one-process runs
+                        p.stop(kill=True)
+            elif kind == "exit" and (index not in done or (index == 0 and len(references) < pending)):
                 code = procs[index].proc.wait()
                 raise WorkerFailedError(f"worker {index} exited with code {code} before finishing. Last lines of "
                                         f"its log ({procs[index].log}):\n{procs[index].tail()}")
@@ -282,15 +297,17 @@ def launch(workers: int = 2, *, epochs: int = 3, global_batch: int = 256, learni
             # A finished worker has reported and saved its weights; its exit (TensorFlow's multi-worker shutdown)
             # takes seconds and adds nothing, so it is ended rather than waited for.
             p.stop(kill=finished)
-    results = []
-    for i in range(workers):
-        report = done[i]
-        with np.load(report["weights"]) as saved:
-            weights = [saved[f"arr_{k}"] for k in range(len(saved.files))]
-        losses = {int(k) + 1: v for k, v in report["losses"].items()}
-        results.append(WorkerResult(i, losses, report["checksum"], report["first_epoch"] + 1, weights,
-                                    report["seconds"]))
-    return LaunchResult(results, time.perf_counter() - started, done[0]["windows"], recovery)
+    results = [_result(i, done[i]) for i in range(workers)]
+    one_process = {name: _result(0, report) for name, report in references.items()} if reference else None
+    return LaunchResult(results, time.perf_counter() - started, done[0]["windows"], recovery, one_process)
+
+
+def _result(index: int, report: dict) -> WorkerResult:
+    """A ``done`` report as a :class:`WorkerResult`, with the weights read back from the file the worker wrote."""
+    with np.load(report["weights"]) as saved:
+        weights = [saved[f"arr_{k}"] for k in range(len(saved.files))]
+    losses = {int(k) + 1: v for k, v in report["losses"].items()}
+    return WorkerResult(index, losses, report["checksum"], report["first_epoch"] + 1, weights, report["seconds"])
 
 
 def run_local(*, epochs: int = 3, global_batch: int = 256, learning_rate: float = 1e-3, units: int = 16,
@@ -313,8 +330,5 @@ def run_local(*, epochs: int = 3, global_batch: int = 256, learning_rate: float 
         out = {}
         for line in proc.stdout.splitlines():
             if line.startswith(MARKER) and (event := json.loads(line[len(MARKER):]))["event"] == "done":
-                with np.load(event["weights"]) as saved:
-                    weights = [saved[f"arr_{k}"] for k in range(len(saved.files))]
-                out[event["run"]] = WorkerResult(0, {int(k) + 1: v for k, v in event["losses"].items()},
-                                                 event["checksum"], 1, weights, event["seconds"])
+                out[event["run"]] = _result(0, event)
         return out
