@@ -132,6 +132,7 @@ def train(
         callbacks.append(line)
     x, y = _xy(train_data)
     vx, vy = _xy(val_data)
+    build_optimizer(model)
     kwargs = dict(epochs=epochs, callbacks=callbacks, verbose=2 if shown == progress.KERAS_LOG else 0)
     try:
         if y is None:  # a Dataset is already batched; Keras warns if asked to shuffle one
@@ -141,6 +142,17 @@ def train(
         if line is not None:
             line.finish(error)
         raise
+
+
+def build_optimizer(model) -> None:
+    """Create the optimizer's variables (Adam's moments) for a compiled, built model before its first training step.
+
+    ``fit`` would create them inside that step, and variables created inside a ``tf.function`` make TensorFlow trace
+    the step twice; built beforehand, it is traced once: about 0.1 CPU s less per new model, the same numbers bit for
+    bit (tests/test_models_plots.py). Does nothing if the optimizer is already built or the model is not."""
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None and model.built and not optimizer.built:
+        optimizer.build(model.trainable_variables)
 
 
 def predict(model, data, batch_size: int = 512) -> np.ndarray:

@@ -34,14 +34,28 @@ def test_build_lstm_shapes_and_cudnn_settings():
         build_lstm(10, 3, units=0)
 
 
-def test_training_learns_and_is_deterministic(windows, tmp_path):
+def test_training_learns_and_is_deterministic(windows, tmp_path, monkeypatch):
+    """Twice the same seed, the same numbers; the second time without building the optimizer before fit (as fit
+    does on its own, inside the first step): building it first changes no number."""
+    import keras
+
+    from helpers import models
+
     train_w, val_w, test_w = windows
-    results = []
-    for _ in range(2):
+    results, built_at_start = [], []
+
+    class Built(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            built_at_start.append(self.model.optimizer.built)
+
+    for prebuild in (True, False):
+        if not prebuild:
+            monkeypatch.setattr(models, "build_optimizer", lambda model: None)
         seed_everything(3)
         model = build_lstm(12, 1, units=8)
-        history = train(model, train_w, val_w, epochs=3, checkpoint=tmp_path / "best.keras")
+        history = train(model, train_w, val_w, epochs=3, checkpoint=tmp_path / "best.keras", callbacks=[Built()])
         results.append(predict(model, test_w))
+    assert built_at_start == [True, False]
     assert loss_decreased(history) and "val_loss" in history.history
     assert (tmp_path / "best.keras").exists()
     assert results[0].shape == (len(test_w),)
