@@ -19,7 +19,8 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 os.environ.setdefault("MPLBACKEND", "Agg")
 # One thread per maths library (OpenBLAS for NumPy and scikit-learn, OpenMP for LightGBM) in every test process and
 # kernel: the suite already runs more processes than cores, and a library's extra threads only spin while they wait for
-# a core. Two pairs of runs of the suite on 2 cores: 268 against 288 and 308 against 316 CPU s.
+# a core. Two pairs of runs of the suite on 2 cores, this setting first each time: 268 against 288 and 308 against 316
+# CPU s (the machine was slowing down meanwhile, so part of the gap may be its drift).
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
