@@ -4,7 +4,6 @@ whose exercises come last also runs its solutions in the kernel nbval used (the 
 import copy
 import importlib.util
 import os
-import re
 import sys
 from pathlib import Path
 from queue import Empty
@@ -38,8 +37,6 @@ def pytest_xdist_auto_num_workers(config):
 
 
 TOOLS = Path(__file__).resolve().parent / "tools"
-_CHECK = re.compile(r"^q\d+\.check\(", re.MULTILINE)  # the same rule as tools/render_solutions.py's
-_STARTER = re.compile(r"\b____\b|NotImplementedError")
 #: Lessons whose exercises come last but whose solutions are left out here: each trains several networks (5-10 s of a
 #: loaded suite per lesson). Their solution code is tested in tests/test_exercises_lesson02.py and _lesson03.py.
 SOLUTIONS_NOT_RUN = {"02_lstm_gates.ipynb", "03_keras_lstm.ipynb"}
@@ -49,15 +46,16 @@ def exercises_come_last(cells: list) -> bool:
     """True when a notebook's exercise cells (a check of ``qN`` and starter code) form one block at its end: between the
     first exercise and the last one only exercise cells and comment-only cells (hints), after the last no check. Such a
     lesson, solved, runs exactly as the lesson followed by its filled exercise cells."""
+    render = render_solutions()
     code = [c.source for c in cells if c.cell_type == "code"]
-    exercise = [bool(_CHECK.search(s) and _STARTER.search(s)) for s in code]
+    exercise = [bool(render.checks(s) and render.holds_starter(s)) for s in code]
     if not any(exercise):
         return False
     first = exercise.index(True)
     last = len(exercise) - 1 - exercise[::-1].index(True)
     comment_only = [all(not line.strip() or line.lstrip().startswith("#") for line in s.splitlines()) for s in code]
     return (all(exercise[i] or comment_only[i] for i in range(first, last + 1))
-            and not any(_CHECK.search(s) for s in code[last + 1:]))
+            and not any(render.checks(s) for s in code[last + 1:]))
 
 
 def render_solutions():
@@ -87,8 +85,7 @@ class SolvedExercises(pytest.Item):
         nb = copy.deepcopy(self.parent.nb)
         exercises = render.lesson_exercises(nb)
         render.fill(nb)
-        filled = [c.source for c in nb.cells
-                  if c.cell_type == "code" and "filled in by tools/render_solutions" in c.source]
+        filled = [c.source for c in nb.cells if c.cell_type == "code" and render.FILLED in c.source]
         assert len(filled) == len(exercises), (len(filled), sorted(exercises))
         text = "\n".join(self._run(source) for source in filled)
         for exercise in exercises.values():

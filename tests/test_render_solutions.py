@@ -50,7 +50,7 @@ def test_every_exercise_of_every_lesson_is_filled_in(path):
     filled = render.fill(nb)
     assert sorted(filled) == sorted(exercises)
     for cell in nb.cells:
-        if cell.cell_type == "code" and "filled in by tools/render_solutions.py" in cell.source:
+        if cell.cell_type == "code" and render.FILLED in cell.source:
             ast.parse(cell.source)
             assert "____" not in cell.source
 
@@ -67,7 +67,7 @@ def test_render_writes_the_lesson_solved_and_leaves_the_lesson_untouched(tmp_pat
     target = render.render(lesson, tmp_path, run=False)
     assert target == tmp_path / lesson.name
     nb = nbformat.read(target, as_version=4)
-    filled = [c for c in nb.cells if c.cell_type == "code" and "filled in by tools/render_solutions" in c.source]
+    filled = [c for c in nb.cells if c.cell_type == "code" and render.FILLED in c.source]
     exercises = render.lesson_exercises(nb)
     assert len(filled) == len(exercises) == 4
     for cell, exercise in zip(filled, exercises.values(), strict=True):

@@ -41,6 +41,8 @@ NOTEBOOKS = ROOT / "notebooks"
 _BINDING = re.compile(r"^from helpers\.exercises\.(lesson\w+) import ", re.MULTILINE)
 _CHECK = re.compile(r"^(q\d+)\.check\(", re.MULTILINE)
 _STARTER = re.compile(r"\b____\b|NotImplementedError")
+#: The words that head every filled-in solution (``# q2: the reference solution, filled in by ...``).
+FILLED = "filled in by tools/render_solutions.py"
 
 
 def lesson_exercises(nb: nbformat.NotebookNode) -> dict[str, Exercise]:
@@ -69,7 +71,7 @@ def fill_cell(source: str, solution: str, label: str) -> str:
         text = "\n".join(lines[start : statement.end_lineno])
         if _STARTER.search(text):
             if not placed:
-                kept.append(f"# {label}: the reference solution, filled in by tools/render_solutions.py")
+                kept.append(f"# {label}: the reference solution, {FILLED}")
                 kept.append(solution)
                 placed = True
             continue
@@ -79,6 +81,17 @@ def fill_cell(source: str, solution: str, label: str) -> str:
     return "\n".join(kept)
 
 
+def checks(source: str) -> str | None:
+    """The label of the exercise that a cell checks (``qN.check(...)``), or None."""
+    match = _CHECK.search(source)
+    return match.group(1) if match else None
+
+
+def holds_starter(source: str) -> bool:
+    """True while a cell still holds starter code (a blank ``____`` or a ``NotImplementedError``)."""
+    return bool(_STARTER.search(source))
+
+
 def fill(nb: nbformat.NotebookNode) -> list[str]:
     """Fill in every exercise of ``nb`` in place; return the labels filled, in order. Raises if one is missing."""
     exercises = lesson_exercises(nb)
@@ -86,10 +99,9 @@ def fill(nb: nbformat.NotebookNode) -> list[str]:
     for cell in nb.cells:
         if cell.cell_type != "code" or _BINDING.search(cell.source):
             continue
-        match = _CHECK.search(cell.source)
-        if not match or not _STARTER.search(cell.source) or match.group(1) not in exercises:
+        label = checks(cell.source)
+        if label not in exercises or not holds_starter(cell.source):
             continue
-        label = match.group(1)
         cell.source = fill_cell(cell.source, exercises[label].solution_code, label)
         cell.outputs, cell.execution_count = [], None
         filled.append(label)
